@@ -1,0 +1,233 @@
+/**
+ * The Bun backend: `bun:ffi`'s `dlopen` and thread-safe `JSCallback`.
+ *
+ * Pointers travel as `u64`, so every address is a `bigint` on the JavaScript side as in the
+ * other backends. Bun does not keep the process alive for a pending callback: a referenced
+ * timer does that while a call is outstanding.
+ *
+ * Bun delivers a thread-safe callback after the native caller has already returned, so a
+ * `const char*` argument may be gone by then. For callbacks with `"string"` parameters this
+ * backend compiles (with the TinyCC built into Bun, no system compiler) a small trampoline
+ * that copies each string on the native thread and hands the copy to JavaScript, which frees
+ * it after decoding.
+ *
+ * @module
+ */
+
+import { cc, CString, dlopen, FFIType, JSCallback, toArrayBuffer } from "bun:ffi";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { platform, tmpdir } from "node:os";
+import { join } from "node:path";
+import type {
+  BoundSymbols,
+  CallbackDefinition,
+  CallbackParameterType,
+  FfiBackend,
+  NativeCallback,
+  NativeLibrary,
+  NativeType,
+  SymbolTable,
+} from "../types.ts";
+import { KeepAlive } from "./keep_alive.ts";
+
+function toBun(type: NativeType | CallbackParameterType): FFIType {
+  switch (type) {
+    case "void":
+      return FFIType.void;
+    case "bool":
+      return FFIType.bool;
+    case "i32":
+      return FFIType.i32;
+    case "u32":
+      return FFIType.u32;
+    case "i64":
+      return FFIType.i64;
+    case "u64":
+    case "pointer":
+    case "function":
+    case "string":
+      return FFIType.u64;
+    case "f64":
+      return FFIType.f64;
+    case "buffer":
+      return FFIType.ptr;
+  }
+}
+
+const C_TYPES: Record<CallbackParameterType, string> = {
+  bool: "_Bool",
+  i32: "int",
+  u32: "unsigned int",
+  i64: "long long",
+  u64: "unsigned long long",
+  f64: "double",
+  pointer: "void *",
+  function: "void *",
+  string: "const char *",
+};
+
+interface CopyingTrampoline {
+  pointer: bigint;
+  free(address: bigint): void;
+  close(): void;
+}
+
+let freeFn: ((address: bigint) => void) | undefined;
+
+/** The C library's free(), to release the copies (calling TinyCC code from a callback crashes Bun). */
+function libcFree(): (address: bigint) => void {
+  if (freeFn) return freeFn;
+  const names = platform() === "darwin"
+    ? ["/usr/lib/libSystem.B.dylib"]
+    : platform() === "win32"
+    ? ["msvcrt.dll"]
+    : ["libc.so.6"];
+  const lib = dlopen(names[0], { free: { args: [FFIType.u64], returns: FFIType.void } });
+  freeFn = (address) => lib.symbols.free(address);
+  return freeFn;
+}
+
+/** Compiles a trampoline that strdup()s each string argument before calling `sink`. */
+function copyingTrampoline(
+  parameters: readonly CallbackParameterType[],
+  sink: bigint,
+): CopyingTrampoline {
+  const params = parameters.map((t, i) => `${C_TYPES[t]} a${i}`).join(", ");
+  const sinkParams = parameters.map((t) => (t === "string" ? "char *" : C_TYPES[t])).join(", ");
+  const args = parameters.map((t, i) => (t === "string" ? `(a${i} ? strdup(a${i}) : 0)` : `a${i}`))
+    .join(", ");
+  const source = [
+    "extern char *strdup(const char *);",
+    `typedef void (*entra_sink)(${sinkParams});`,
+    "static entra_sink sink;",
+    "void entra_set_sink(entra_sink s) { sink = s; }",
+    `void entra_trampoline(${params}) { sink(${args}); }`,
+  ].join("\n");
+  const dir = mkdtempSync(join(tmpdir(), "entra-auth-bun-"));
+  const file = join(dir, "trampoline.c");
+  writeFileSync(file, source);
+  try {
+    const compiled = cc({
+      source: file,
+      symbols: {
+        entra_set_sink: { args: [FFIType.u64], returns: FFIType.void },
+        entra_trampoline: { args: parameters.map(toBun), returns: FFIType.void },
+      },
+    });
+    compiled.symbols.entra_set_sink(sink);
+    const ptr = (compiled.symbols.entra_trampoline as unknown as { ptr: number; }).ptr;
+    return {
+      pointer: BigInt(ptr),
+      free: (address) => libcFree()(address),
+      close: () => compiled.close(),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Compiled trampolines are never released: native code may keep their address (a logger
+ * registered for the life of the process), and freeing TinyCC's code under it would crash.
+ */
+const retainedTrampolines: CopyingTrampoline[] = [];
+
+class BunCallback implements NativeCallback {
+  readonly pointer: bigint;
+  #callback: JSCallback | undefined;
+  #keepAlive = new KeepAlive();
+
+  constructor(definition: CallbackDefinition, fn: (...args: never[]) => void) {
+    const strings = definition.parameters.map((t) => t === "string");
+    const needsCopy = strings.includes(true);
+    let trampoline: CopyingTrampoline | undefined;
+    const target = needsCopy
+      ? (...args: unknown[]) => {
+        for (let i = 0; i < args.length; i++) {
+          if (!strings[i]) continue;
+          const address = BigInt((args[i] as number | null) ?? 0);
+          args[i] = backend.readCString(address);
+          if (address !== 0n) trampoline?.free(address);
+        }
+        (fn as (...a: unknown[]) => void)(...args);
+      }
+      : (fn as (...args: unknown[]) => void);
+    // threadsafe: true is required; without it a call from another thread never runs.
+    this.#callback = new JSCallback(target, {
+      args: definition.parameters.map((t) => (t === "string" ? FFIType.ptr : toBun(t))),
+      returns: FFIType.void,
+      threadsafe: true,
+    });
+    const ptr = this.#callback.ptr;
+    if (ptr === null) throw new Error("bun:ffi returned a null callback pointer");
+    if (needsCopy) {
+      trampoline = copyingTrampoline(definition.parameters, BigInt(ptr));
+      retainedTrampolines.push(trampoline);
+      this.pointer = trampoline.pointer;
+    } else {
+      this.pointer = BigInt(ptr);
+    }
+  }
+
+  ref(): void {
+    this.#keepAlive.ref();
+  }
+
+  unref(): void {
+    this.#keepAlive.unref();
+  }
+
+  close(): void {
+    const cb = this.#callback;
+    this.#callback = undefined;
+    this.#keepAlive.clear();
+    cb?.close();
+  }
+}
+
+/** The Bun FFI backend. */
+export const backend: FfiBackend = {
+  runtime: "bun",
+
+  open<S extends SymbolTable>(path: string, symbols: S): NativeLibrary<S> {
+    const wanted: Record<string, { args: FFIType[]; returns: FFIType; }> = {};
+    const missing = new Set<string>();
+    for (const [name, def] of Object.entries(symbols)) {
+      wanted[name] = { args: def.parameters.map(toBun), returns: toBun(def.result) };
+    }
+    let lib: ReturnType<typeof dlopen>;
+    for (;;) {
+      try {
+        lib = dlopen(path, wanted);
+        break;
+      } catch (err) {
+        // Bun fails the whole dlopen on one absent symbol; drop optional ones and retry.
+        const name = Object.keys(wanted).find((n) =>
+          symbols[n].optional && String((err as Error).message).includes(n)
+        );
+        if (!name) throw err;
+        delete wanted[name];
+        missing.add(name);
+      }
+    }
+    const bound: Record<string, unknown> = {};
+    for (const name of Object.keys(symbols)) {
+      bound[name] = missing.has(name) ? undefined : lib.symbols[name];
+    }
+    return { path, symbols: bound as BoundSymbols<S>, close: () => lib.close() };
+  },
+
+  callback(definition: CallbackDefinition, fn: (...args: never[]) => void): NativeCallback {
+    return new BunCallback(definition, fn);
+  },
+
+  readCString(address: bigint): string | null {
+    if (address === 0n) return null;
+    return new CString(Number(address) as never).toString();
+  },
+
+  readBytes(address: bigint, length: number): Uint8Array {
+    if (address === 0n || length === 0) return new Uint8Array(0);
+    return new Uint8Array(toArrayBuffer(Number(address) as never, 0, length).slice(0));
+  },
+};

@@ -1,0 +1,66 @@
+/**
+ * Builds the npm package into npm/ (the job dnt would do): ESM + .d.ts compiled by the pinned
+ * tsc, a package.json with an exports map, README and LICENSE. The test suite is compiled
+ * alongside into npm/tests/ (not part of the published files) so that `node --test` runs it
+ * against the built package.
+ *
+ * Run: node_modules/.bin/deno run -A scripts/build_npm.ts
+ */
+
+import { execFileSync } from "node:child_process";
+import { copyFileSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import process from "node:process";
+
+const root = join(import.meta.dirname ?? ".", "..");
+const out = join(root, "npm");
+const deno = JSON.parse(readFileSync(join(root, "deno.json"), "utf8"));
+const dev = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+
+rmSync(out, { recursive: true, force: true });
+try {
+  execFileSync(join(root, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.build.json"], {
+    cwd: root,
+    stdio: "inherit",
+  });
+} catch {
+  console.error("build_npm: tsc failed");
+  process.exit(1);
+}
+
+// tsc rewrites .ts specifiers in JavaScript but not in declarations: fix the .d.ts files so
+// that consumers on any TypeScript version resolve them.
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? walk(path) : [path];
+  });
+}
+for (const file of walk(out).filter((f) => f.endsWith(".d.ts"))) {
+  const text = readFileSync(file, "utf8");
+  const fixed = text.replace(/(from\s+["']|import\(["'])(\.{1,2}\/[^"']+)\.ts(["'])/g, "$1$2.js$3");
+  if (fixed !== text) writeFileSync(file, fixed);
+}
+
+const pkg = {
+  name: "entra-auth",
+  version: deno.version,
+  description:
+    "Sign in to Microsoft Entra ID from Deno, Bun and Node, through the OS authentication broker (MSALRuntime via FFI) or by itself.",
+  license: deno.license,
+  type: "module",
+  main: "./mod.js",
+  types: "./mod.d.ts",
+  exports: {
+    ".": { types: "./mod.d.ts", default: "./mod.js" },
+  },
+  files: ["mod.js", "mod.d.ts", "src/", "ffi/", "README.md", "LICENSE"],
+  engines: { node: ">=20" },
+  sideEffects: false,
+  // koffi is used only on Node, and only to reach native libraries (the broker).
+  optionalDependencies: { koffi: dev.devDependencies.koffi },
+  keywords: ["entra", "azure-ad", "msal", "oauth", "broker", "deno", "bun", "ffi"],
+};
+writeFileSync(join(out, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
+for (const file of ["README.md", "LICENSE"]) copyFileSync(join(root, file), join(out, file));
+console.log(`build_npm: wrote ${out} (entra-auth ${pkg.version})`);

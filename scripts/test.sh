@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# The whole check, as CI runs it: setup, format, lint, type checks, the npm build, then the
+# one test suite under Deno, Bun and Node (on the built npm package).
+# Usage: scripts/test.sh [deno|bun|node ...]   (runtimes to run; default: all three)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$PATH"
+unset RUST_BACKTRACE
+mkdir -p .tmp
+
+runtimes=("$@")
+((${#runtimes[@]})) || runtimes=(deno bun node)
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+fail() { echo "test.sh: $*" >&2; exit 1; }
+
+step "setup"
+bash scripts/setup.sh || fail "setup failed"
+
+step "format (dprint check)"
+dprint check || fail "dprint check failed: run node_modules/.bin/dprint fmt"
+
+step "lint (deno lint)"
+deno lint || fail "deno lint failed"
+
+step "type check (tsc, deno check)"
+tsc -p tsconfig.json || fail "tsc failed"
+deno check --quiet mod.ts src ffi tests scripts bench || fail "deno check failed"
+
+step "npm build"
+deno run --quiet -A scripts/build_npm.ts || fail "npm build failed"
+
+# Each runtime runs the suite; its summary is parsed into passed/failed counts.
+declare -A passed failed
+status=0
+for rt in "${runtimes[@]}"; do
+  log=".tmp/test-$rt.log"
+  case "$rt" in
+  deno) cmd=(deno test -A --no-check tests/) ;;
+  bun) cmd=(bun test --timeout 60000) ;;
+  node) cmd=(node --test --test-reporter=spec npm/tests/) ;;
+  *) fail "unknown runtime $rt" ;;
+  esac
+  step "tests under $rt: ${cmd[*]}"
+  "${cmd[@]}" 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  clean=$(sed 's/\x1b\[[0-9;]*m//g' "$log")
+  case "$rt" in
+  deno)
+    # "ok | 7 passed (23 steps) | 0 failed": node:test's it() blocks are Deno steps.
+    line=$(grep -E '^(ok|FAILED) \|' <<<"$clean" | tail -1)
+    p=$(grep -oE '[0-9]+ passed( \([0-9]+ steps\))?' <<<"$line" | grep -oE '[0-9]+' | tail -1)
+    f=$(grep -oE '[0-9]+ failed( \([0-9]+ steps\))?' <<<"$line" | grep -oE '[0-9]+' | tail -1)
+    ;;
+  bun)
+    p=$(grep -E '^ *[0-9]+ pass$' <<<"$clean" | grep -oE '[0-9]+' | tail -1)
+    f=$(grep -E '^ *[0-9]+ fail$' <<<"$clean" | grep -oE '[0-9]+' | tail -1)
+    ;;
+  node)
+    p=$(grep -E '^ℹ pass [0-9]+|^# pass [0-9]+' <<<"$clean" | grep -oE '[0-9]+' | tail -1)
+    f=$(grep -E '^ℹ fail [0-9]+|^# fail [0-9]+' <<<"$clean" | grep -oE '[0-9]+' | tail -1)
+    ;;
+  esac
+  passed[$rt]=${p:-0}
+  failed[$rt]=${f:-0}
+  if ((rc != 0)) && ((failed[$rt] == 0)); then failed[$rt]=1; fi
+  ((rc == 0)) || status=1
+  ((passed[$rt] > 0)) || { echo "test.sh: $rt ran no test" >&2; status=1; }
+done
+
+step "summary"
+total_p=0
+total_f=0
+for rt in "${runtimes[@]}"; do
+  printf '%-5s %4d passed, %d failed\n' "$rt" "${passed[$rt]}" "${failed[$rt]}"
+  total_p=$((total_p + passed[$rt]))
+  total_f=$((total_f + failed[$rt]))
+done
+echo "tests: $total_p passed, $total_f failed"
+exit $status
