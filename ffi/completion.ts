@@ -18,6 +18,7 @@
  * @module
  */
 
+import { clearTimeout, setTimeout } from "node:timers";
 import { NativeTimeoutError } from "../src/errors.ts";
 import type { FfiBackend, NativeCallback } from "./types.ts";
 
@@ -120,10 +121,12 @@ export class CompletionRouter {
         reject(reason);
       }
     };
+    // The timer does not hold the process open by itself: the callback's ref() does that,
+    // and only while the call is pending.
     entry.timer = setTimeout(
       () => abandon(new NativeTimeoutError(operation, options.timeoutMs)),
       options.timeoutMs,
-    );
+    ).unref();
     const signal = options.signal;
     const onAbort = () => abandon(signal?.reason);
     signal?.addEventListener("abort", onAbort, { once: true });
