@@ -13,7 +13,16 @@ export type ErrorCode =
   | "native_load_failed"
   | "native_call_timeout"
   | "native_call_failed"
-  | "invalid_argument";
+  | "invalid_argument"
+  | "interaction_required"
+  | "user_canceled"
+  | "network_error"
+  | "broker_error"
+  | "broker_unavailable"
+  | "broker_timeout"
+  | "redirect_uri_not_registered"
+  | "no_window"
+  | "not_available_yet";
 
 /** Options accepted by every error constructor. */
 export interface EntraAuthErrorOptions {
@@ -134,5 +143,230 @@ export class NativeTimeoutError extends EntraAuthError {
     );
     this.operation = operation;
     this.timeoutMs = timeoutMs;
+  }
+}
+
+/** What MSALRuntime reported for a failed broker operation. */
+export interface BrokerErrorInfo {
+  /** MSALRUNTIME_RESPONSE_STATUS: 2 interaction required, 7 user canceled, … */
+  status: number;
+  /** The broker's error code (often an HRESULT or AADSTS number). */
+  errorCode: number;
+  /** Where in MSALRuntime the error was raised (32-bit tag). */
+  tag: number;
+  /** The broker's message; personal data is redacted unless PII logging is on. */
+  context: string;
+}
+
+/** MSALRuntime's status names, by value. */
+export const BROKER_STATUS_NAMES: readonly string[] = [
+  "Unexpected",
+  "Reserved",
+  "InteractionRequired",
+  "NoNetwork",
+  "NetworkTemporarilyUnavailable",
+  "ServerTemporarilyUnavailable",
+  "ApiContractViolation",
+  "UserCanceled",
+  "ApplicationCanceled",
+  "IncorrectConfiguration",
+  "InsufficientBuffer",
+  "AuthorityUntrusted",
+  "UserSwitch",
+  "AccountUnusable",
+  "UserDataRemovalRequired",
+  "KeyNotFound",
+  "AccountNotFound",
+  "TransientError",
+  "AccountSwitch",
+  "RequiredBrokerMissing",
+  "DeviceNotRegistered",
+  "FallbackToNativeMsal",
+];
+
+/** Options of the broker-related error constructors. */
+export interface BrokerErrorOptions extends EntraAuthErrorOptions {
+  /** What MSALRuntime reported, when the error comes from it. */
+  broker?: BrokerErrorInfo;
+  /** The operation that failed. */
+  operation?: string;
+}
+
+/**
+ * An error reported by the OS authentication broker (through MSALRuntime), carrying its
+ * status, error code, tag and context. Subclasses name the failures apps handle.
+ *
+ * @example
+ * ```ts
+ * import { BrokerError } from "@entra-auth/core";
+ * const err = new BrokerError("broker_error", "the broker failed", {
+ *   broker: { status: 0, errorCode: 0, tag: 0, context: "DBUS failed to send a message" },
+ * });
+ * console.log(err.status); // 0
+ * ```
+ */
+export class BrokerError extends EntraAuthError {
+  /** MSALRUNTIME_RESPONSE_STATUS, when MSALRuntime reported one. */
+  readonly status?: number;
+  /** The broker's error code. */
+  readonly errorCode?: number;
+  /** MSALRuntime's error tag. */
+  readonly tag?: number;
+  /** The broker's message. */
+  readonly context?: string;
+  /** The operation that failed. */
+  readonly operation?: string;
+
+  /**
+   * @param code which failure
+   * @param message what happened and what to do next
+   * @param options the broker's report and the operation
+   */
+  constructor(code: ErrorCode, message: string, options: BrokerErrorOptions = {}) {
+    super(code, message, options);
+    this.status = options.broker?.status;
+    this.errorCode = options.broker?.errorCode;
+    this.tag = options.broker?.tag;
+    this.context = options.broker?.context;
+    this.operation = options.operation;
+  }
+}
+
+/**
+ * The user must sign in interactively (or consent, or satisfy a policy): silent acquisition
+ * cannot succeed. Call `acquireTokenInteractive`.
+ *
+ * @example
+ * ```ts
+ * import { InteractionRequiredError } from "@entra-auth/core";
+ * const err = new InteractionRequiredError("sign in again");
+ * console.log(err.code); // "interaction_required"
+ * ```
+ */
+export class InteractionRequiredError extends BrokerError {
+  /**
+   * @param message what happened
+   * @param options the broker's report, if any
+   */
+  constructor(message: string, options: BrokerErrorOptions = {}) {
+    super("interaction_required", message, options);
+  }
+}
+
+/**
+ * The user (or the application) canceled the sign-in.
+ *
+ * @example
+ * ```ts
+ * import { UserCanceledError } from "@entra-auth/core";
+ * console.log(new UserCanceledError("canceled").code); // "user_canceled"
+ * ```
+ */
+export class UserCanceledError extends BrokerError {
+  /**
+   * @param message what happened
+   * @param options the broker's report, if any
+   */
+  constructor(message: string, options: BrokerErrorOptions = {}) {
+    super("user_canceled", message, options);
+  }
+}
+
+/**
+ * The network or the identity service was unreachable; retrying later may succeed.
+ *
+ * @example
+ * ```ts
+ * import { NetworkError } from "@entra-auth/core";
+ * console.log(new NetworkError("offline").code); // "network_error"
+ * ```
+ */
+export class NetworkError extends BrokerError {
+  /**
+   * @param message what happened
+   * @param options the broker's report, if any
+   */
+  constructor(message: string, options: BrokerErrorOptions = {}) {
+    super("network_error", message, options);
+  }
+}
+
+/**
+ * The app's redirect URI is not registered for the broker (AADSTS50011). `redirectUri` is the
+ * value to add to the app registration.
+ *
+ * @example
+ * ```ts
+ * import { RedirectUriError } from "@entra-auth/core";
+ * const err = new RedirectUriError("https://login.microsoftonline.com/common/oauth2/nativeclient");
+ * console.log(err.redirectUri);
+ * ```
+ */
+export class RedirectUriError extends BrokerError {
+  /** The redirect URI to register. */
+  readonly redirectUri: string;
+
+  /**
+   * @param redirectUri the URI the app must register
+   * @param options the broker's report, if any
+   */
+  constructor(redirectUri: string, options: BrokerErrorOptions = {}) {
+    super(
+      "redirect_uri_not_registered",
+      `The redirect URI ${redirectUri} is not registered for this app (AADSTS50011). In the `
+        + "Entra admin center, open the app registration, Authentication, add a platform "
+        + `"Mobile and desktop applications" and add ${redirectUri} as a redirect URI.`,
+      options,
+    );
+    this.redirectUri = redirectUri;
+  }
+}
+
+/**
+ * Maps what MSALRuntime reported to the error an app can handle.
+ *
+ * @param info the broker's report
+ * @param operation the operation that failed
+ * @returns the typed error
+ * @example
+ * ```ts
+ * import { brokerErrorFrom } from "@entra-auth/core";
+ * const err = brokerErrorFrom({ status: 2, errorCode: 0, tag: 0, context: "" }, "silent");
+ * console.log(err.code); // "interaction_required"
+ * ```
+ */
+export function brokerErrorFrom(info: BrokerErrorInfo, operation: string): BrokerError {
+  const name = BROKER_STATUS_NAMES[info.status] ?? `status ${info.status}`;
+  const detail = `${operation}: ${name} (status ${info.status}, error code ${info.errorCode}, `
+    + `tag 0x${info.tag.toString(16)})${info.context ? `: ${info.context}` : ""}`;
+  const options = { broker: info, operation };
+  switch (info.status) {
+    case 2:
+    case 13:
+      return new InteractionRequiredError(
+        `Interaction required. ${detail}. Call acquireTokenInteractive.`,
+        options,
+      );
+    case 7:
+    case 8:
+      return new UserCanceledError(`Sign-in was canceled. ${detail}`, options);
+    case 3:
+    case 4:
+    case 5:
+    case 17:
+      return new NetworkError(
+        `The network or the service is unavailable. ${detail}. Retry later.`,
+        options,
+      );
+    default:
+      if (/AADSTS50011/.test(info.context)) {
+        const uri = /redirect URI[^']*'([^']+)'/i.exec(info.context)?.[1] ?? "(see the message)";
+        return new RedirectUriError(uri, options);
+      }
+      return new BrokerError(
+        "broker_error",
+        `The authentication broker failed. ${detail}`,
+        options,
+      );
   }
 }

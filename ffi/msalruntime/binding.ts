@@ -1,0 +1,611 @@
+/**
+ * The MSALRuntime binding: one object per process that owns the loaded library, its startup,
+ * the completion routers (one per callback signature), the log callback, and every native
+ * handle, each released exactly once. Nothing here leaks a raw pointer: results are read
+ * into plain objects and released at once; accounts are {@link RuntimeAccount} objects that
+ * own their handle.
+ *
+ * @module
+ */
+
+import { brokerErrorFrom, type BrokerErrorInfo, EntraAuthError } from "../../src/errors.ts";
+import { CompletionRouter } from "../completion.ts";
+import { readSizedString, type StringEncoding } from "../strings.ts";
+import { encodeString } from "../strings.ts";
+import type { FfiBackend, NativeCallback, NativeLibrary } from "../types.ts";
+import type { MsalRuntimeSymbols } from "./symbols.ts";
+
+type Lib = NativeLibrary<MsalRuntimeSymbols>["symbols"];
+
+/** Parameters of one request, set on a native AUTH_PARAMETERS handle. */
+export interface RuntimeAuthParameters {
+  clientId: string;
+  authority: string;
+  scopes: readonly string[];
+  redirectUri: string;
+  /** Decoded claims JSON (`{"access_token":{…}}`). */
+  claims?: string;
+  accessTokenToRenew?: string;
+  pop?: { method: string; host: string; path?: string; nonce?: string; };
+  additionalParameters?: Readonly<Record<string, string>>;
+}
+
+/** Account fields as MSALRuntime reports them. */
+export interface RuntimeAccountData {
+  accountId: string;
+  homeAccountId: string;
+  environment: string;
+  realm: string;
+  localAccountId: string;
+  username: string;
+  name: string;
+  givenName: string;
+  familyName: string;
+  clientInfo: string;
+}
+
+/** What a completed auth operation returned, read out of the native result. */
+export interface RuntimeAuthResult {
+  account?: RuntimeAccount;
+  /** The id token's decoded claims as JSON text. */
+  idTokenClaims: string;
+  rawIdToken: string;
+  accessToken: string;
+  grantedScopes: string;
+  authorizationHeader: string;
+  /** Access token expiry, Unix seconds. */
+  expiresOn: number;
+  isPop: boolean;
+  telemetry: string;
+}
+
+/** Per-call options. */
+export interface RuntimeCallOptions {
+  correlationId: string;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/** A log line from MSALRuntime, with its level (1 trace … 6 fatal). */
+export type RuntimeLogSink = (level: number, message: string) => void;
+
+const accountRegistry = new FinalizationRegistry<() => void>((release) => release());
+
+/**
+ * An MSALRuntime account handle with the account's fields. Owned: {@link RuntimeAccount.close}
+ * releases the handle once; a finalizer is the backstop.
+ */
+export class RuntimeAccount {
+  /** The account's fields. */
+  readonly data: RuntimeAccountData;
+  #handle: bigint;
+  #release: (handle: bigint) => void;
+
+  /** @internal */
+  constructor(handle: bigint, data: RuntimeAccountData, release: (handle: bigint) => void) {
+    this.#handle = handle;
+    this.data = data;
+    this.#release = release;
+    accountRegistry.register(this, () => release(handle), this);
+  }
+
+  /** @internal the native handle; valid until close(). */
+  get handle(): bigint {
+    if (this.#handle === 0n) throw new EntraAuthError("invalid_argument", "account is closed");
+    return this.#handle;
+  }
+
+  /** Releases the native handle. Idempotent. */
+  close(): void {
+    if (this.#handle === 0n) return;
+    const handle = this.#handle;
+    this.#handle = 0n;
+    accountRegistry.unregister(this);
+    this.#release(handle);
+  }
+
+  /** Releases the native handle. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+/** Status 6 at startup: no broker on the bus; the library works in local mode only. */
+const STATUS_API_CONTRACT_VIOLATION = 6;
+const STATUS_INSUFFICIENT_BUFFER = 10;
+
+/** The loaded, started MSALRuntime of this process. */
+export class MsalRuntime {
+  /** Whether startup found a broker to talk to. */
+  readonly brokerAvailable: boolean;
+  /** Why the broker is unavailable, when it is. */
+  readonly startupError?: BrokerErrorInfo;
+  /** The library file in use. */
+  readonly path: string;
+  readonly #lib: Lib;
+  readonly #enc: StringEncoding;
+  readonly #auth: CompletionRouter;
+  readonly #signOut: CompletionRouter;
+  readonly #readAccount: CompletionRouter;
+  readonly #discover: CompletionRouter;
+  #logCallback?: NativeCallback;
+  #logHandle = 0n;
+  #logSinks = new Set<RuntimeLogSink>();
+  #shutDown = false;
+
+  /** @internal use {@link startMsalRuntime} */
+  constructor(backend: FfiBackend, library: NativeLibrary<MsalRuntimeSymbols>, windows: boolean) {
+    this.path = library.path;
+    this.#lib = library.symbols;
+    this.#enc = windows ? "utf16" : "utf8";
+    const lib = this.#lib;
+    this.#auth = new CompletionRouter(
+      backend,
+      (r) => this.#releaseQuietly(lib.MSALRUNTIME_ReleaseAuthResult(r)),
+    );
+    this.#signOut = new CompletionRouter(
+      backend,
+      (r) => this.#releaseQuietly(lib.MSALRUNTIME_ReleaseSignOutResult(r)),
+    );
+    this.#readAccount = new CompletionRouter(
+      backend,
+      (r) => this.#releaseQuietly(lib.MSALRUNTIME_ReleaseReadAccountResult(r)),
+    );
+    this.#discover = new CompletionRouter(
+      backend,
+      (r) => this.#releaseQuietly(lib.MSALRUNTIME_ReleaseDiscoverAccountsResult(r)),
+    );
+    // Register the log callback before Startup so that startup is logged too.
+    this.#logCallback = backend.callback(
+      { parameters: ["string", "i32", "pointer"], result: "void" },
+      ((message: string | null, level: number) => {
+        for (const sink of this.#logSinks) sink(level, message ?? "");
+      }) as (...args: never[]) => void,
+    );
+    const out = new BigUint64Array(1);
+    this.#check(lib.MSALRUNTIME_RegisterLogCallback(this.#logCallback.pointer, 0n, out));
+    this.#logHandle = out[0];
+    const startup = lib.MSALRUNTIME_Startup();
+    if (startup === 0n) {
+      this.brokerAvailable = true;
+    } else {
+      this.startupError = this.#readError(startup);
+      if (this.startupError.status !== STATUS_API_CONTRACT_VIOLATION) {
+        throw brokerErrorFrom(this.startupError, "MSALRUNTIME_Startup");
+      }
+      this.brokerAvailable = false;
+    }
+  }
+
+  /** Adds a receiver of MSALRuntime's log lines; returns a function that removes it. */
+  addLogSink(sink: RuntimeLogSink): () => void {
+    this.#logSinks.add(sink);
+    return () => this.#logSinks.delete(sink);
+  }
+
+  /** Lets MSALRuntime put personal data (usernames, ids) in logs and error contexts. */
+  setPiiEnabled(enabled: boolean): void {
+    this.#lib.MSALRUNTIME_SetIsPiiEnabled(enabled ? 1 : 0);
+  }
+
+  /** Calls that have not completed, and calls abandoned by a timeout that may still complete. */
+  get outstanding(): { pending: number; abandoned: number; } {
+    const routers = [this.#auth, this.#signOut, this.#readAccount, this.#discover];
+    return {
+      pending: routers.reduce((n, r) => n + r.pending, 0),
+      abandoned: routers.reduce((n, r) => n + r.abandoned, 0),
+    };
+  }
+
+  // ---------------------------------------------------------------- operations
+
+  /** SignInSilentlyAsync: the default OS account. */
+  signInSilently(
+    params: RuntimeAuthParameters,
+    options: RuntimeCallOptions,
+  ): Promise<RuntimeAuthResult> {
+    return this.#authCall(
+      "MSALRUNTIME_SignInSilentlyAsync",
+      params,
+      options,
+      (p, corr, cb, id, out) => this.#lib.MSALRUNTIME_SignInSilentlyAsync(p, corr, cb, id, out),
+    );
+  }
+
+  /** SignInAsync: silent first, then interactive with `loginHint`. */
+  signIn(
+    windowHandle: bigint,
+    params: RuntimeAuthParameters,
+    loginHint: string,
+    options: RuntimeCallOptions,
+  ): Promise<RuntimeAuthResult> {
+    const hint = this.#str(loginHint);
+    return this.#authCall(
+      "MSALRUNTIME_SignInAsync",
+      params,
+      options,
+      (p, corr, cb, id, out) =>
+        this.#lib.MSALRUNTIME_SignInAsync(windowHandle, p, corr, hint, cb, id, out),
+    );
+  }
+
+  /** SignInInteractivelyAsync. */
+  signInInteractively(
+    windowHandle: bigint,
+    params: RuntimeAuthParameters,
+    loginHint: string,
+    options: RuntimeCallOptions,
+  ): Promise<RuntimeAuthResult> {
+    const hint = this.#str(loginHint);
+    return this.#authCall(
+      "MSALRUNTIME_SignInInteractivelyAsync",
+      params,
+      options,
+      (p, corr, cb, id, out) =>
+        this.#lib.MSALRUNTIME_SignInInteractivelyAsync(windowHandle, p, corr, hint, cb, id, out),
+    );
+  }
+
+  /** AcquireTokenSilentlyAsync for `account`. */
+  acquireTokenSilently(
+    params: RuntimeAuthParameters,
+    account: RuntimeAccount,
+    options: RuntimeCallOptions,
+  ): Promise<RuntimeAuthResult> {
+    return this.#authCall(
+      "MSALRUNTIME_AcquireTokenSilentlyAsync",
+      params,
+      options,
+      (p, corr, cb, id, out) =>
+        this.#lib.MSALRUNTIME_AcquireTokenSilentlyAsync(p, corr, account.handle, cb, id, out),
+    );
+  }
+
+  /** AcquireTokenInteractivelyAsync, for `account` when given. */
+  acquireTokenInteractively(
+    windowHandle: bigint,
+    params: RuntimeAuthParameters,
+    account: RuntimeAccount | undefined,
+    options: RuntimeCallOptions,
+  ): Promise<RuntimeAuthResult> {
+    return this.#authCall(
+      "MSALRUNTIME_AcquireTokenInteractivelyAsync",
+      params,
+      options,
+      (p, corr, cb, id, out) =>
+        this.#lib.MSALRUNTIME_AcquireTokenInteractivelyAsync(
+          windowHandle,
+          p,
+          corr,
+          account?.handle ?? 0n,
+          cb,
+          id,
+          out,
+        ),
+    );
+  }
+
+  /** SignOutSilentlyAsync: forgets `account` for `clientId`. */
+  async signOutSilently(
+    clientId: string,
+    account: RuntimeAccount,
+    options: RuntimeCallOptions,
+  ): Promise<void> {
+    const client = this.#str(clientId);
+    const result = await this.#call(
+      this.#signOut,
+      "MSALRUNTIME_SignOutSilentlyAsync",
+      options,
+      (corr, cb, id, out) =>
+        this.#lib.MSALRUNTIME_SignOutSilentlyAsync(client, corr, account.handle, cb, id, out),
+    );
+    try {
+      this.#throwResultError(
+        "MSALRUNTIME_SignOutSilentlyAsync",
+        (out) => this.#lib.MSALRUNTIME_GetSignOutError(result, out),
+      );
+    } finally {
+      this.#releaseQuietly(this.#lib.MSALRUNTIME_ReleaseSignOutResult(result));
+    }
+  }
+
+  /** ReadAccountByIdAsync; `undefined` when there is no such account (status 16). */
+  async readAccountById(
+    accountId: string,
+    options: RuntimeCallOptions,
+  ): Promise<RuntimeAccount | undefined> {
+    const idText = this.#str(accountId);
+    const result = await this.#call(
+      this.#readAccount,
+      "MSALRUNTIME_ReadAccountByIdAsync",
+      options,
+      (corr, cb, id, out) => this.#lib.MSALRUNTIME_ReadAccountByIdAsync(idText, corr, cb, id, out),
+    );
+    try {
+      const errOut = new BigUint64Array(1);
+      this.#check(this.#lib.MSALRUNTIME_GetReadAccountError(result, errOut));
+      if (errOut[0] !== 0n) {
+        const info = this.#readError(errOut[0]);
+        if (info.status === 16) return undefined;
+        throw brokerErrorFrom(info, "MSALRUNTIME_ReadAccountByIdAsync");
+      }
+      const out = new BigUint64Array(1);
+      this.#check(this.#lib.MSALRUNTIME_GetReadAccount(result, out));
+      return out[0] === 0n ? undefined : this.#account(out[0]);
+    } finally {
+      this.#releaseQuietly(this.#lib.MSALRUNTIME_ReleaseReadAccountResult(result));
+    }
+  }
+
+  /** DiscoverAccountsAsync: every account the broker knows for `clientId`. */
+  async discoverAccounts(clientId: string, options: RuntimeCallOptions): Promise<RuntimeAccount[]> {
+    const client = this.#str(clientId);
+    const result = await this.#call(
+      this.#discover,
+      "MSALRUNTIME_DiscoverAccountsAsync",
+      options,
+      (corr, cb, id, out) => this.#lib.MSALRUNTIME_DiscoverAccountsAsync(client, corr, cb, id, out),
+    );
+    const accounts: RuntimeAccount[] = [];
+    try {
+      this.#throwResultError(
+        "MSALRUNTIME_DiscoverAccountsAsync",
+        (out) => this.#lib.MSALRUNTIME_GetDiscoverAccountsError(result, out),
+      );
+      const out = new BigUint64Array(1);
+      for (let i = 0; i < 10_000; i++) {
+        out[0] = 0n;
+        this.#check(this.#lib.MSALRUNTIME_GetDiscoverAccountsAt(result, i, out));
+        if (out[0] === 0n) break;
+        accounts.push(this.#account(out[0]));
+      }
+      return accounts;
+    } catch (err) {
+      for (const a of accounts) a.close();
+      throw err;
+    } finally {
+      this.#releaseQuietly(this.#lib.MSALRUNTIME_ReleaseDiscoverAccountsResult(result));
+    }
+  }
+
+  /** GetSsoPolicy (not in the public headers): 0 unknown, 1 permission required, 2 allowed, 3 error. */
+  ssoPolicy(): number | undefined {
+    const fn = this.#lib.MSALRUNTIME_GetSsoPolicy;
+    if (!fn) return undefined;
+    const out = new Int32Array(1);
+    this.#check(fn(out));
+    return out[0];
+  }
+
+  /**
+   * Shuts MSALRuntime down, unless a call is outstanding (Shutdown blocks while a broker call
+   * is in flight, forever if the broker hangs). Yields one macrotask first: in Deno, calling
+   * Shutdown in the turn of the callback that just completed deadlocks.
+   *
+   * @returns whether Shutdown was called
+   */
+  async shutdown(): Promise<boolean> {
+    if (this.#shutDown) return true;
+    await new Promise((r) => setTimeout(r, 0));
+    const { pending, abandoned } = this.outstanding;
+    if (pending > 0 || abandoned > 0) return false;
+    this.#shutDown = true;
+    if (this.#logHandle !== 0n) {
+      this.#releaseQuietly(this.#lib.MSALRUNTIME_ReleaseLogCallbackHandle(this.#logHandle));
+      this.#logHandle = 0n;
+    }
+    this.#lib.MSALRUNTIME_Shutdown();
+    for (const r of [this.#auth, this.#signOut, this.#readAccount, this.#discover]) r.close();
+    // The log callback stays allocated: worker threads may still be logging.
+    return true;
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  #str(value: string): Uint8Array | Uint16Array {
+    return encodeString(value, this.#enc);
+  }
+
+  async #authCall(
+    operation: string,
+    params: RuntimeAuthParameters,
+    options: RuntimeCallOptions,
+    issue: (
+      params: bigint,
+      corr: Uint8Array | Uint16Array,
+      cb: bigint,
+      id: bigint,
+      out: BigUint64Array,
+    ) => bigint,
+  ): Promise<RuntimeAuthResult> {
+    const handle = this.#createParameters(params);
+    try {
+      const result = await this.#call(
+        this.#auth,
+        operation,
+        options,
+        (corr, cb, id, out) => issue(handle, corr, cb, id, out),
+      );
+      try {
+        return this.#readAuthResult(result, operation);
+      } finally {
+        this.#releaseQuietly(this.#lib.MSALRUNTIME_ReleaseAuthResult(result));
+      }
+    } finally {
+      this.#releaseQuietly(this.#lib.MSALRUNTIME_ReleaseAuthParameters(handle));
+    }
+  }
+
+  #call(
+    router: CompletionRouter,
+    operation: string,
+    options: RuntimeCallOptions,
+    issue: (corr: Uint8Array | Uint16Array, cb: bigint, id: bigint, out: BigUint64Array) => bigint,
+  ): Promise<bigint> {
+    if (this.#shutDown) {
+      return Promise.reject(
+        new EntraAuthError("invalid_argument", "MSALRuntime has been shut down"),
+      );
+    }
+    const corr = this.#str(options.correlationId);
+    const asyncOut = new BigUint64Array(1);
+    const releaseAsync = () => {
+      const h = asyncOut[0];
+      asyncOut[0] = 0n;
+      if (h !== 0n) this.#releaseQuietly(this.#lib.MSALRUNTIME_ReleaseAsyncHandle(h));
+    };
+    const promise = router.start(operation, {
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+      onAbandon: () => {
+        if (asyncOut[0] !== 0n) {
+          this.#releaseQuietly(this.#lib.MSALRUNTIME_CancelAsyncOperation(asyncOut[0]));
+        }
+      },
+    }, (cb, id) => {
+      const err = issue(corr, cb, id, asyncOut);
+      if (err !== 0n) throw brokerErrorFrom(this.#readError(err), operation);
+    });
+    return promise.finally(releaseAsync);
+  }
+
+  #createParameters(p: RuntimeAuthParameters): bigint {
+    const lib = this.#lib;
+    const out = new BigUint64Array(1);
+    this.#check(
+      lib.MSALRUNTIME_CreateAuthParameters(this.#str(p.clientId), this.#str(p.authority), out),
+    );
+    const h = out[0];
+    try {
+      this.#check(lib.MSALRUNTIME_SetRequestedScopes(h, this.#str(p.scopes.join(" "))));
+      this.#check(lib.MSALRUNTIME_SetRedirectUri(h, this.#str(p.redirectUri)));
+      if (p.claims) this.#check(lib.MSALRUNTIME_SetDecodedClaims(h, this.#str(p.claims)));
+      if (p.accessTokenToRenew) {
+        this.#check(lib.MSALRUNTIME_SetAccessTokenToRenew(h, this.#str(p.accessTokenToRenew)));
+      }
+      if (p.pop) {
+        this.#check(lib.MSALRUNTIME_SetPopParams(
+          h,
+          this.#str(p.pop.method),
+          this.#str(p.pop.host),
+          this.#str(p.pop.path ?? ""),
+          this.#str(p.pop.nonce ?? ""),
+        ));
+      }
+      for (const [key, value] of Object.entries(p.additionalParameters ?? {})) {
+        this.#check(lib.MSALRUNTIME_SetAdditionalParameter(h, this.#str(key), this.#str(value)));
+      }
+      return h;
+    } catch (err) {
+      this.#releaseQuietly(lib.MSALRUNTIME_ReleaseAuthParameters(h));
+      throw err;
+    }
+  }
+
+  #readAuthResult(result: bigint, operation: string): RuntimeAuthResult {
+    const lib = this.#lib;
+    this.#throwResultError(operation, (out) => lib.MSALRUNTIME_GetError(result, out));
+    const accountOut = new BigUint64Array(1);
+    this.#check(lib.MSALRUNTIME_GetAccount(result, accountOut));
+    const expires = new BigInt64Array(1);
+    this.#check(lib.MSALRUNTIME_GetExpiresOn(result, expires));
+    const pop = new Int32Array(1);
+    this.#check(lib.MSALRUNTIME_IsPopAuthorization(result, pop));
+    return {
+      account: accountOut[0] === 0n ? undefined : this.#account(accountOut[0]),
+      idTokenClaims: this.#getString(lib.MSALRUNTIME_GetIdToken, result),
+      rawIdToken: this.#getString(lib.MSALRUNTIME_GetRawIdToken, result),
+      accessToken: this.#getString(lib.MSALRUNTIME_GetAccessToken, result),
+      grantedScopes: this.#getString(lib.MSALRUNTIME_GetGrantedScopes, result),
+      authorizationHeader: this.#getString(lib.MSALRUNTIME_GetAuthorizationHeader, result),
+      telemetry: this.#getString(lib.MSALRUNTIME_GetTelemetryData, result),
+      expiresOn: Number(expires[0]),
+      isPop: pop[0] !== 0,
+    };
+  }
+
+  #account(handle: bigint): RuntimeAccount {
+    const lib = this.#lib;
+    const get = (fn: Lib["MSALRUNTIME_GetAccountId"]) => this.#getString(fn, handle);
+    try {
+      const data: RuntimeAccountData = {
+        accountId: get(lib.MSALRUNTIME_GetAccountId),
+        homeAccountId: get(lib.MSALRUNTIME_GetHomeAccountId),
+        environment: get(lib.MSALRUNTIME_GetEnvironment),
+        realm: get(lib.MSALRUNTIME_GetRealm),
+        localAccountId: get(lib.MSALRUNTIME_GetLocalAccountId),
+        username: get(lib.MSALRUNTIME_GetUserName),
+        name: get(lib.MSALRUNTIME_GetDisplayName),
+        givenName: get(lib.MSALRUNTIME_GetGivenName),
+        familyName: get(lib.MSALRUNTIME_GetFamilyName),
+        clientInfo: get(lib.MSALRUNTIME_GetClientInfo),
+      };
+      return new RuntimeAccount(
+        handle,
+        data,
+        (h) => this.#releaseQuietly(lib.MSALRUNTIME_ReleaseAccount(h)),
+      );
+    } catch (err) {
+      this.#releaseQuietly(lib.MSALRUNTIME_ReleaseAccount(handle));
+      throw err;
+    }
+  }
+
+  /** Reads a string through the sized-getter convention, releasing InsufficientBuffer errors. */
+  #getString(
+    fn: (handle: bigint, buffer: ArrayBufferView | null, size: ArrayBufferView | null) => bigint,
+    handle: bigint,
+  ): string {
+    return readSizedString(this.#enc, (buffer, size) => {
+      const err = fn(handle, buffer, size);
+      if (err === 0n) return true;
+      const info = this.#readError(err);
+      if (info.status === STATUS_INSUFFICIENT_BUFFER) return false;
+      throw brokerErrorFrom(info, "string getter");
+    }, 512);
+  }
+
+  #throwResultError(operation: string, getError: (out: BigUint64Array) => bigint): void {
+    const out = new BigUint64Array(1);
+    this.#check(getError(out));
+    if (out[0] !== 0n) throw brokerErrorFrom(this.#readError(out[0]), operation);
+  }
+
+  #check(err: bigint): void {
+    if (err !== 0n) throw brokerErrorFrom(this.#readError(err), "MSALRuntime");
+  }
+
+  /** Reads an error handle's status, code, tag and context, then releases it. */
+  #readError(err: bigint): BrokerErrorInfo {
+    const lib = this.#lib;
+    try {
+      const status = new Int32Array(1);
+      const code = new BigInt64Array(1);
+      const tag = new Int32Array(1);
+      this.#releaseQuietly(lib.MSALRUNTIME_GetStatus(err, status));
+      this.#releaseQuietly(lib.MSALRUNTIME_GetErrorCode(err, code));
+      this.#releaseQuietly(lib.MSALRUNTIME_GetTag(err, tag));
+      let context = "";
+      try {
+        context = readSizedString(this.#enc, (buffer, size) => {
+          const e = lib.MSALRUNTIME_GetContext(err, buffer, size);
+          if (e === 0n) return true;
+          this.#releaseQuietly(e);
+          return false;
+        }, 512);
+      } catch {
+        // keep the status; the context is only informative
+      }
+      return { status: status[0], errorCode: Number(code[0]), tag: tag[0] >>> 0, context };
+    } finally {
+      lib.MSALRUNTIME_ReleaseError(err);
+    }
+  }
+
+  #releaseQuietly(err: bigint): void {
+    if (err !== 0n) this.#lib.MSALRUNTIME_ReleaseError(err);
+  }
+}
+
+/** Process-wide: MSALRuntime is started once and never unloaded. */
+export const runtimeProcess: { pid: number; } = { pid: process.pid };
