@@ -3,20 +3,57 @@
  * system's authentication broker where there is one.
  *
  * @example
- * ```ts
- * import { EntraAuthError } from "@entra-auth/core";
- * console.log(typeof EntraAuthError);
+ * ```ts ignore
+ * import { CONSOLE_WINDOW_HANDLE, PublicClientApplication } from "@entra-auth/core";
+ * const app = new PublicClientApplication({
+ *   clientId: "00000000-0000-0000-0000-000000000001",
+ *   authority: "https://login.microsoftonline.com/organizations",
+ *   enableBrokerOnLinux: true,
+ * });
+ * const result = await app.acquireTokenInteractive({
+ *   scopes: ["User.Read"],
+ *   parentWindowHandle: CONSOLE_WINDOW_HANDLE,
+ * });
+ * console.log(result.account.username);
  * ```
  *
  * @module
  */
 
 export {
+  type Authority,
+  type AuthorityType,
+  DEFAULT_AUTHORITY,
+  parseAuthority,
+} from "./src/authority.ts";
+export { brokerRedirectUri, LINUX_BROKER_REDIRECT_URI } from "./src/broker/redirect_uri.ts";
+export {
+  BROKER_STATUS_NAMES,
+  BrokerError,
+  brokerErrorFrom,
+  type BrokerErrorInfo,
+  type BrokerErrorOptions,
   EntraAuthError,
   type EntraAuthErrorOptions,
   type ErrorCode,
+  InteractionRequiredError,
   NativeLibraryError,
   type NativeLibraryErrorCode,
   type NativeLibraryErrorDetails,
   NativeTimeoutError,
+  NetworkError,
+  RedirectUriError,
+  UserCanceledError,
 } from "./src/errors.ts";
+export { type LoggerOptions, type LogLevel } from "./src/logger.ts";
+export {
+  type BrokerOptions,
+  CONSOLE_WINDOW_HANDLE,
+  type InteractiveRequest,
+  type PopParameters,
+  PublicClientApplication,
+  type PublicClientApplicationOptions,
+  type SilentRequest,
+  type WindowHandle,
+} from "./src/public_client_application.ts";
+export { type AccountInfo, type AuthenticationResult, decodeJwtClaims } from "./src/result.ts";

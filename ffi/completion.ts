@@ -87,7 +87,9 @@ export class CompletionRouter {
    * @param operation a name for errors
    * @param options timeout, abort signal and abandon hook
    * @param issue performs the native call with the callback pointer and the call id (pass
-   *   the id as `callbackData`); if it throws, no completion is expected
+   *   the id as `callbackData`); if it throws or rejects, no completion is expected. It may
+   *   be asynchronous (a `nonblocking` native call); the completion may arrive before it
+   *   settles.
    * @returns the result handle given to the callback; the caller owns it
    * @throws NativeTimeoutError when `timeoutMs` elapses first, the signal's reason on abort,
    *   and whatever `issue` throws
@@ -95,7 +97,7 @@ export class CompletionRouter {
   start(
     operation: string,
     options: CompletionOptions,
-    issue: (callback: bigint, id: bigint) => void,
+    issue: (callback: bigint, id: bigint) => void | Promise<void>,
   ): Promise<bigint> {
     if (this.#closing) return Promise.reject(new Error("CompletionRouter is closed"));
     options.signal?.throwIfAborted();
@@ -134,15 +136,24 @@ export class CompletionRouter {
       clearTimeout(entry.timer);
       signal?.removeEventListener("abort", onAbort);
     };
+    const failed = (err: unknown): Promise<bigint> => {
+      // The native call failed: no completion will come for this id.
+      if (this.#entries.get(id) === entry) {
+        entry.cleanup?.();
+        this.#entries.delete(id);
+        if (!entry.abandoned) callback.unref();
+        this.#maybeFree();
+      }
+      reject(err);
+      return promise;
+    };
+    let issued: void | Promise<void>;
     try {
-      issue(callback.pointer, id);
+      issued = issue(callback.pointer, id);
     } catch (err) {
-      entry.cleanup();
-      this.#entries.delete(id);
-      callback.unref();
-      this.#maybeFree();
-      return Promise.reject(err);
+      return failed(err);
     }
+    if (issued instanceof Promise) issued.catch(failed);
     return promise;
   }
 

@@ -44,6 +44,14 @@ export interface FunctionDefinition {
   readonly result: NativeType;
   /** The function is optional: a library that does not export it still loads. */
   readonly optional?: boolean;
+  /**
+   * Run the call off the JavaScript thread and return a Promise. Use it for native functions
+   * that may wait on a lock held by a thread that is itself waiting to deliver a callback to
+   * JavaScript: Deno and koffi make such threads wait until the JavaScript thread runs the
+   * callback, so a blocking call there deadlocks. (Bun delivers callbacks without making the
+   * native thread wait, so there the call runs inline.)
+   */
+  readonly nonblocking?: boolean;
 }
 
 /** A table of C functions to bind, keyed by exported symbol name. */
@@ -71,10 +79,10 @@ export type JsParameters<P extends readonly NativeType[]> = {
   -readonly [K in keyof P]: P[K] extends NativeType ? JsValue<P[K]> : never;
 };
 
-/** A bound C function. */
+/** A bound C function (returning a Promise when declared `nonblocking`). */
 export type BoundFunction<D extends FunctionDefinition> = (
   ...args: JsParameters<D["parameters"]>
-) => JsValue<D["result"]>;
+) => D["nonblocking"] extends true ? Promise<JsValue<D["result"]>> : JsValue<D["result"]>;
 
 /** The functions of a loaded library; optional functions are `undefined` when absent. */
 export type BoundSymbols<S extends SymbolTable> = {

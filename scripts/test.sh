@@ -36,9 +36,11 @@ status=0
 for rt in "${runtimes[@]}"; do
   log=".tmp/test-$rt.log"
   case "$rt" in
-  deno) cmd=(deno test -A --no-check tests/) ;;
-  bun) cmd=(bun test --timeout 60000) ;;
-  node) cmd=(node --test --test-reporter=spec npm/tests/) ;;
+  # Each runtime runs inside its own isolated broker session (private D-Bus bus, fresh
+  # keyring, the broker emulator, a private /dev/shm): see scripts/with-broker.sh.
+  deno) cmd=(scripts/with-broker.sh -- deno test -A --no-check tests/) ;;
+  bun) cmd=(scripts/with-broker.sh -- bun test --timeout 60000) ;;
+  node) cmd=(scripts/with-broker.sh -- node --test --test-reporter=spec npm/tests/) ;;
   *) fail "unknown runtime $rt" ;;
   esac
   step "tests under $rt: ${cmd[*]}"

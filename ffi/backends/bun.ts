@@ -211,8 +211,21 @@ export const backend: FfiBackend = {
       }
     }
     const bound: Record<string, unknown> = {};
-    for (const name of Object.keys(symbols)) {
-      bound[name] = missing.has(name) ? undefined : lib.symbols[name];
+    for (const [name, def] of Object.entries(symbols)) {
+      const fn = missing.has(name)
+        ? undefined
+        : (lib.symbols[name] as unknown as (...a: unknown[]) => unknown);
+      // Bun's thread-safe callbacks never make the native thread wait, so a blocking call
+      // cannot deadlock against one: "nonblocking" calls run inline.
+      bound[name] = fn && def.nonblocking
+        ? (...args: unknown[]) => {
+          try {
+            return Promise.resolve(fn(...args));
+          } catch (err) {
+            return Promise.reject(err);
+          }
+        }
+        : fn;
     }
     return { path, symbols: bound as BoundSymbols<S>, close: () => lib.close() };
   },

@@ -54,9 +54,14 @@ function normalizer(
   }
 }
 
-function bind(fn: (...a: unknown[]) => unknown, result: NativeType): (...a: unknown[]) => unknown {
+function bind(
+  fn: (...a: unknown[]) => unknown,
+  result: NativeType,
+  nonblocking: boolean,
+): (...a: unknown[]) => unknown {
   const normalize = normalizer(result);
   if (!normalize) return fn;
+  if (nonblocking) return async (...args: unknown[]) => normalize(await fn(...args));
   return (...args: unknown[]) => normalize(fn(...args));
 }
 
@@ -113,6 +118,7 @@ export const backend: FfiBackend = {
         parameters: def.parameters.map(toDeno) as Deno.NativeType[],
         result: toDeno(def.result) as Deno.NativeResultType,
         optional: def.optional ?? false,
+        nonblocking: def.nonblocking ?? false,
       };
     }
     const lib = Deno.dlopen(path, present);
@@ -121,7 +127,7 @@ export const backend: FfiBackend = {
       const fn = (lib.symbols as Record<string, unknown>)[name] as
         | ((...a: unknown[]) => unknown)
         | null;
-      bound[name] = fn ? bind(fn, def.result) : undefined;
+      bound[name] = fn ? bind(fn, def.result, def.nonblocking ?? false) : undefined;
     }
     return {
       path,

@@ -150,8 +150,23 @@ export const backend: FfiBackend = {
         lib.unload();
         throw err;
       }
-      const normalize = normalizer(def.result);
-      bound[name] = normalize ? (...args: unknown[]) => normalize(fn(...args)) : fn;
+      const normalizeResult = normalizer(def.result);
+      const normalize = normalizeResult ?? ((v: unknown) => v);
+      if (!normalizeResult && !def.nonblocking) {
+        bound[name] = fn;
+      } else if (def.nonblocking) {
+        // koffi runs .async calls on a worker thread and calls back on the JavaScript thread.
+        const asyncFn = (fn as unknown as { async: (...a: unknown[]) => void; }).async;
+        bound[name] = (...args: unknown[]) =>
+          new Promise((resolve, reject) =>
+            asyncFn(
+              ...args,
+              (err: unknown, res: unknown) => (err ? reject(err) : resolve(normalize(res))),
+            )
+          );
+      } else {
+        bound[name] = (...args: unknown[]) => normalize(fn(...args));
+      }
     }
     return { path, symbols: bound as BoundSymbols<S>, close: () => lib.unload() };
   },

@@ -128,10 +128,12 @@ export class MsalRuntime {
   readonly #signOut: CompletionRouter;
   readonly #readAccount: CompletionRouter;
   readonly #discover: CompletionRouter;
+  readonly #backend: FfiBackend;
   #logCallback?: NativeCallback;
   #logHandle = 0n;
   #logSinks = new Set<RuntimeLogSink>();
   #shutDown = false;
+  #piiEnabled = false;
 
   /** @internal use {@link startMsalRuntime} */
   constructor(backend: FfiBackend, library: NativeLibrary<MsalRuntimeSymbols>, windows: boolean) {
@@ -155,16 +157,7 @@ export class MsalRuntime {
       backend,
       (r) => this.#releaseQuietly(lib.MSALRUNTIME_ReleaseDiscoverAccountsResult(r)),
     );
-    // Register the log callback before Startup so that startup is logged too.
-    this.#logCallback = backend.callback(
-      { parameters: ["string", "i32", "pointer"], result: "void" },
-      ((message: string | null, level: number) => {
-        for (const sink of this.#logSinks) sink(level, message ?? "");
-      }) as (...args: never[]) => void,
-    );
-    const out = new BigUint64Array(1);
-    this.#check(lib.MSALRUNTIME_RegisterLogCallback(this.#logCallback.pointer, 0n, out));
-    this.#logHandle = out[0];
+    this.#backend = backend;
     const startup = lib.MSALRUNTIME_Startup();
     if (startup === 0n) {
       this.brokerAvailable = true;
@@ -177,15 +170,40 @@ export class MsalRuntime {
     }
   }
 
-  /** Adds a receiver of MSALRuntime's log lines; returns a function that removes it. */
+  /**
+   * Adds a receiver of MSALRuntime's log lines; returns a function that removes it. The native
+   * log callback is registered on the first sink only.
+   *
+   * Caution: MSALRuntime calls its log callback while holding its logger lock, and Deno and
+   * koffi make that native thread wait until JavaScript has run the callback. A JavaScript
+   * thread that is inside another MSALRuntime call that logs at that moment deadlocks. So
+   * sinks are only added when the app asks for broker log lines.
+   */
   addLogSink(sink: RuntimeLogSink): () => void {
     this.#logSinks.add(sink);
+    if (!this.#logCallback) {
+      this.#logCallback = this.#backend.callback(
+        { parameters: ["string", "i32", "pointer"], result: "void" },
+        ((message: string | null, level: number) => {
+          for (const s of this.#logSinks) s(level, message ?? "");
+        }) as (...args: never[]) => void,
+      );
+      const out = new BigUint64Array(1);
+      this.#check(this.#lib.MSALRUNTIME_RegisterLogCallback(this.#logCallback.pointer, 0n, out));
+      this.#logHandle = out[0];
+    }
     return () => this.#logSinks.delete(sink);
   }
 
   /** Lets MSALRuntime put personal data (usernames, ids) in logs and error contexts. */
   setPiiEnabled(enabled: boolean): void {
+    this.#piiEnabled = enabled;
     this.#lib.MSALRUNTIME_SetIsPiiEnabled(enabled ? 1 : 0);
+  }
+
+  /** Whether MSALRuntime currently writes personal data into logs (process-wide). */
+  get piiEnabled(): boolean {
+    return this.#piiEnabled;
   }
 
   /** Calls that have not completed, and calls abandoned by a timeout that may still complete. */
@@ -416,7 +434,7 @@ export class MsalRuntime {
       cb: bigint,
       id: bigint,
       out: BigUint64Array,
-    ) => bigint,
+    ) => Promise<bigint>,
   ): Promise<RuntimeAuthResult> {
     const handle = this.#createParameters(params);
     try {
@@ -440,7 +458,12 @@ export class MsalRuntime {
     router: CompletionRouter,
     operation: string,
     options: RuntimeCallOptions,
-    issue: (corr: Uint8Array | Uint16Array, cb: bigint, id: bigint, out: BigUint64Array) => bigint,
+    issue: (
+      corr: Uint8Array | Uint16Array,
+      cb: bigint,
+      id: bigint,
+      out: BigUint64Array,
+    ) => Promise<bigint>,
   ): Promise<bigint> {
     if (this.#shutDown) {
       return Promise.reject(
@@ -462,8 +485,8 @@ export class MsalRuntime {
           this.#releaseQuietly(this.#lib.MSALRUNTIME_CancelAsyncOperation(asyncOut[0]));
         }
       },
-    }, (cb, id) => {
-      const err = issue(corr, cb, id, asyncOut);
+    }, async (cb, id) => {
+      const err = await issue(corr, cb, id, asyncOut);
       if (err !== 0n) throw brokerErrorFrom(this.#readError(err), operation);
     });
     return promise.finally(releaseAsync);

@@ -30,41 +30,49 @@ export function msalRuntimeSymbols(windows: boolean) {
     MSALRUNTIME_ReadAccountByIdAsync: {
       parameters: ["buffer", "buffer", "function", "pointer", "buffer"],
       result: "pointer",
+      nonblocking: true,
     },
     /** SignInAsync(WINDOW_HANDLE, AUTH_PARAMETERS_HANDLE, const os_char* correlationId, const os_char* accountHint, COMPLETION_ROUTINE, void*, ASYNC_HANDLE*) */
     MSALRUNTIME_SignInAsync: {
       parameters: [HWND, "pointer", "buffer", "buffer", "function", "pointer", "buffer"],
       result: "pointer",
+      nonblocking: true,
     },
     /** SignInSilentlyAsync(AUTH_PARAMETERS_HANDLE, const os_char* correlationId, COMPLETION_ROUTINE, void*, ASYNC_HANDLE*) */
     MSALRUNTIME_SignInSilentlyAsync: {
       parameters: ["pointer", "buffer", "function", "pointer", "buffer"],
       result: "pointer",
+      nonblocking: true,
     },
     /** SignInInteractivelyAsync(WINDOW_HANDLE, AUTH_PARAMETERS_HANDLE, const os_char* correlationId, const os_char* accountHint, COMPLETION_ROUTINE, void*, ASYNC_HANDLE*) */
     MSALRUNTIME_SignInInteractivelyAsync: {
       parameters: [HWND, "pointer", "buffer", "buffer", "function", "pointer", "buffer"],
       result: "pointer",
+      nonblocking: true,
     },
     /** AcquireTokenSilentlyAsync(AUTH_PARAMETERS_HANDLE, const os_char* correlationId, ACCOUNT_HANDLE, COMPLETION_ROUTINE, void*, ASYNC_HANDLE*) */
     MSALRUNTIME_AcquireTokenSilentlyAsync: {
       parameters: ["pointer", "buffer", "pointer", "function", "pointer", "buffer"],
       result: "pointer",
+      nonblocking: true,
     },
     /** AcquireTokenInteractivelyAsync(WINDOW_HANDLE, AUTH_PARAMETERS_HANDLE, const os_char* correlationId, ACCOUNT_HANDLE, COMPLETION_ROUTINE, void*, ASYNC_HANDLE*) */
     MSALRUNTIME_AcquireTokenInteractivelyAsync: {
       parameters: [HWND, "pointer", "buffer", "pointer", "function", "pointer", "buffer"],
       result: "pointer",
+      nonblocking: true,
     },
     /** SignOutSilentlyAsync(const os_char* clientId, const os_char* correlationId, ACCOUNT_HANDLE, SIGNOUT_COMPLETION_ROUTINE, void*, ASYNC_HANDLE*) */
     MSALRUNTIME_SignOutSilentlyAsync: {
       parameters: ["buffer", "buffer", "pointer", "function", "pointer", "buffer"],
       result: "pointer",
+      nonblocking: true,
     },
     /** DiscoverAccountsAsync(const os_char* clientId, const os_char* correlationId, DISCOVER_ACCOUNTS_COMPLETION_ROUTINE, void*, ASYNC_HANDLE*) */
     MSALRUNTIME_DiscoverAccountsAsync: {
       parameters: ["buffer", "buffer", "function", "pointer", "buffer"],
       result: "pointer",
+      nonblocking: true,
     },
 
     // ---- cancellation (MSALRuntimeCancel.h)
