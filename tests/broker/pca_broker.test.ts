@@ -227,9 +227,15 @@ describe("brokered PublicClientApplication (real MSALRuntime, emulated broker)",
   // Last: the hung D-Bus call stays outstanding in the emulator.
   it("times out on a broker that never answers, without hanging", async () => {
     const quick = app({ broker: { silentTimeoutMs: 1_500 } });
+    const fresh = await quick.acquireTokenInteractive({
+      scopes: SCOPES,
+      parentWindowHandle: WINDOW,
+      prompt: "login",
+    });
     await addFault({ method: "acquireTokenSilently", kind: "hang" });
     const started = Date.now();
-    const err = await quick.acquireTokenSilent({ scopes: freshScopes(), account }).catch((e) => e);
+    const err = await quick.acquireTokenSilent({ scopes: freshScopes(), account: fresh.account })
+      .catch((e) => e);
     assert.ok(err instanceof BrokerError, String(err));
     assert.equal(err.code, "broker_timeout");
     assert.ok(Date.now() - started < 4_000);

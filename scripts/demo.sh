@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The main job: sign in through the real MSALRuntime against the bundled broker emulator,
+# with no tenant and no network. Installs what it needs (npm packages; Debian packages when
+# run as root, otherwise prints the apt-get line).
+# Usage: scripts/demo.sh [deno|bun]   (default: deno)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+runtime="${1:-deno}"
+case "$runtime" in
+deno) cmd=(node_modules/.bin/deno run --quiet -A scripts/demo.ts) ;;
+bun) cmd=(node_modules/.bin/bun scripts/demo.ts) ;;
+*) echo "demo.sh: runtime must be deno or bun" >&2; exit 2 ;;
+esac
+exec scripts/with-broker.sh -- "${cmd[@]}"
