@@ -22,7 +22,17 @@ export type ErrorCode =
   | "broker_timeout"
   | "redirect_uri_not_registered"
   | "no_window"
-  | "not_available_yet";
+  | "not_available_yet"
+  | "server_error"
+  | "invalid_grant"
+  | "invalid_response"
+  | "throttled"
+  | "state_mismatch"
+  | "nonce_mismatch"
+  | "no_browser"
+  | "timeout"
+  | "aborted"
+  | "cache_error";
 
 /** Options accepted by every error constructor. */
 export interface EntraAuthErrorOptions {
@@ -244,12 +254,24 @@ export class BrokerError extends EntraAuthError {
  * ```
  */
 export class InteractionRequiredError extends BrokerError {
+  /** The identity provider's error response, when the server (not the broker) required it. */
+  readonly server?: ServerErrorDetails;
+
   /**
    * @param message what happened
-   * @param options the broker's report, if any
+   * @param options the broker's report, or the server's error response, if any
    */
-  constructor(message: string, options: BrokerErrorOptions = {}) {
+  constructor(
+    message: string,
+    options: BrokerErrorOptions & { server?: ServerErrorDetails; } = {},
+  ) {
     super("interaction_required", message, options);
+    this.server = options.server;
+  }
+
+  /** A claims challenge to pass as `claims` to `acquireTokenInteractive`, when given. */
+  get claims(): string | undefined {
+    return this.server?.claims;
   }
 }
 
@@ -368,5 +390,82 @@ export function brokerErrorFrom(info: BrokerErrorInfo, operation: string): Broke
         `The authentication broker failed. ${detail}`,
         options,
       );
+  }
+}
+
+/** The fields of an OAuth error response from the identity provider. */
+export interface ServerErrorDetails {
+  /** HTTP status. */
+  httpStatus: number;
+  /** `error`, e.g. `invalid_grant`, `interaction_required`. */
+  error: string;
+  /** `error_description`, e.g. `AADSTS50076: …`. */
+  errorDescription?: string;
+  /** `error_codes`: the AADSTS numbers. */
+  errorCodes?: number[];
+  /** `suberror`, e.g. `basic_action`, `consent_required`. */
+  subError?: string;
+  /** `correlation_id`. */
+  correlationId?: string;
+  /** `trace_id`. */
+  traceId?: string;
+  /** `timestamp`. */
+  timestamp?: string;
+  /** A claims challenge to pass back as `claims` when signing in again. */
+  claims?: string;
+}
+
+/**
+ * An error response from the identity provider (token, device code or authorize endpoint).
+ *
+ * @example
+ * ```ts
+ * import { ServerError } from "@entra-auth/core";
+ * const err = new ServerError({ httpStatus: 400, error: "invalid_scope", errorCodes: [70011] });
+ * console.log(err.error, err.errorCodes); // "invalid_scope" [70011]
+ * ```
+ */
+export class ServerError extends EntraAuthError {
+  /** HTTP status. */
+  readonly httpStatus: number;
+  /** The OAuth `error`. */
+  readonly error: string;
+  /** The OAuth `error_description`. */
+  readonly errorDescription?: string;
+  /** AADSTS numbers. */
+  readonly errorCodes?: number[];
+  /** The `suberror`. */
+  readonly subError?: string;
+  /** The server's correlation id. */
+  readonly correlationId?: string;
+  /** The server's trace id. */
+  readonly traceId?: string;
+  /** A claims challenge. */
+  readonly claims?: string;
+
+  /**
+   * @param details the error response's fields
+   * @param options `code` (default `server_error`), `message`, `cause`
+   */
+  constructor(
+    details: ServerErrorDetails,
+    options: EntraAuthErrorOptions & { code?: ErrorCode; message?: string; } = {},
+  ) {
+    super(
+      options.code ?? "server_error",
+      options.message
+        ?? `The identity provider returned ${details.error}`
+          + (details.errorDescription ? `: ${details.errorDescription}` : "")
+          + ` (HTTP ${details.httpStatus})`,
+      options,
+    );
+    this.httpStatus = details.httpStatus;
+    this.error = details.error;
+    this.errorDescription = details.errorDescription;
+    this.errorCodes = details.errorCodes;
+    this.subError = details.subError;
+    this.correlationId = details.correlationId;
+    this.traceId = details.traceId;
+    this.claims = details.claims;
   }
 }
