@@ -120,3 +120,39 @@ export function readSizedString(
   }
   throw new Error("native getter kept asking for a larger buffer");
 }
+
+/** {@link SizedGetterAttempt}, for a native call that runs off the JavaScript thread. */
+export type SizedGetterAttemptAsync = (
+  buffer: NativeString | null,
+  size: Int32Array,
+) => Promise<boolean>;
+
+/**
+ * {@link readSizedString} for getters that run off the JavaScript thread.
+ *
+ * @param encoding `utf8` or `utf16`
+ * @param attempt performs one native call
+ * @param initialUnits the first buffer's capacity in code units
+ * @returns the text
+ */
+export async function readSizedStringAsync(
+  encoding: StringEncoding,
+  attempt: SizedGetterAttemptAsync,
+  initialUnits = 256,
+): Promise<string> {
+  const size = new Int32Array(1);
+  let capacity = initialUnits;
+  for (let round = 0; round < 4; round++) {
+    const buffer = capacity > 0 ? allocateString(capacity, encoding) : null;
+    size[0] = capacity;
+    if (await attempt(buffer, size)) {
+      return buffer === null ? "" : decodeString(buffer, capacity);
+    }
+    const needed = size[0];
+    if (!(needed > capacity)) {
+      throw new Error(`native getter reported a buffer of ${needed} units as too small`);
+    }
+    capacity = needed;
+  }
+  throw new Error("native getter kept asking for a larger buffer");
+}

@@ -8,14 +8,22 @@
  * @module
  */
 
-import { brokerErrorFrom, type BrokerErrorInfo, EntraAuthError } from "../../src/errors.ts";
+import {
+  BrokerError,
+  brokerErrorFrom,
+  type BrokerErrorInfo,
+  EntraAuthError,
+} from "../../src/errors.ts";
 import { CompletionRouter } from "../completion.ts";
-import { readSizedString, type StringEncoding } from "../strings.ts";
-import { encodeString } from "../strings.ts";
+import { encodeString, readSizedStringAsync, type StringEncoding } from "../strings.ts";
 import type { FfiBackend, NativeCallback, NativeLibrary } from "../types.ts";
-import type { MsalRuntimeSymbols } from "./symbols.ts";
+import type { MsalRuntimeSymbols, OffThreadSymbols } from "./symbols.ts";
 
-type Lib = NativeLibrary<MsalRuntimeSymbols>["symbols"];
+/**
+ * The bound functions as the binding uses them: every call is awaited, whether the table in
+ * use runs it inline (a plain value) or off the JavaScript thread (a Promise).
+ */
+type Lib = NativeLibrary<OffThreadSymbols<MsalRuntimeSymbols>>["symbols"];
 
 /** Parameters of one request, set on a native AUTH_PARAMETERS handle. */
 export interface RuntimeAuthParameters {
@@ -113,8 +121,26 @@ export class RuntimeAccount {
 /** Status 6 at startup: no broker on the bus; the library works in local mode only. */
 const STATUS_API_CONTRACT_VIOLATION = 6;
 const STATUS_INSUFFICIENT_BUFFER = 10;
+const STARTUP_TIMEOUT_MS = 30_000;
 
-/** The loaded, started MSALRuntime of this process. */
+/** The two bindings of the same library (see {@link MsalRuntime.create}). */
+export interface MsalRuntimeLibraries {
+  /** Only the asynchronous operations, Startup and Shutdown run off the JavaScript thread. */
+  inline: NativeLibrary<MsalRuntimeSymbols>;
+  /** Every function runs off the JavaScript thread. */
+  offThread: NativeLibrary<OffThreadSymbols<MsalRuntimeSymbols>>;
+}
+
+/**
+ * The loaded, started MSALRuntime of this process.
+ *
+ * Threading: MSALRuntime completes operations on its own threads and calls the log callback
+ * while holding its logger lock. Deno and koffi make a calling native thread wait until the
+ * JavaScript thread has run the callback, so the JavaScript thread must never block inside an
+ * MSALRuntime call that a waiting thread holds a lock for. The operations (`…Async`),
+ * Startup and Shutdown always run off the JavaScript thread; once a log callback is
+ * registered, every call does.
+ */
 export class MsalRuntime {
   /** Whether startup found a broker to talk to. */
   readonly brokerAvailable: boolean;
@@ -122,7 +148,8 @@ export class MsalRuntime {
   readonly startupError?: BrokerErrorInfo;
   /** The library file in use. */
   readonly path: string;
-  readonly #lib: Lib;
+  readonly #libraries: MsalRuntimeLibraries;
+  #lib: Lib;
   readonly #enc: StringEncoding;
   readonly #auth: CompletionRouter;
   readonly #signOut: CompletionRouter;
@@ -135,53 +162,80 @@ export class MsalRuntime {
   #shutDown = false;
   #piiEnabled = false;
 
-  /** @internal use {@link startMsalRuntime} */
-  constructor(backend: FfiBackend, library: NativeLibrary<MsalRuntimeSymbols>, windows: boolean) {
-    this.path = library.path;
-    this.#lib = library.symbols;
+  /**
+   * Starts MSALRuntime.
+   *
+   * @param backend the runtime's FFI backend
+   * @param libraries the library bound twice (inline and off-thread)
+   * @param windows whether it is the Windows DLL (UTF-16 strings)
+   * @returns the started runtime
+   * @throws BrokerError when Startup fails for another reason than a missing broker, or
+   *   does not return within 30 s
+   */
+  static async create(
+    backend: FfiBackend,
+    libraries: MsalRuntimeLibraries,
+    windows: boolean,
+  ): Promise<MsalRuntime> {
+    const lib = libraries.inline.symbols as unknown as Lib;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const startup = await Promise.race([
+      lib.MSALRUNTIME_Startup(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() =>
+          reject(
+            new BrokerError(
+              "broker_timeout",
+              `MSALRUNTIME_Startup did not return within ${STARTUP_TIMEOUT_MS} ms: the session `
+                + "bus or the broker is not answering.",
+              { operation: "MSALRUNTIME_Startup" },
+            ),
+          ), STARTUP_TIMEOUT_MS);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    const runtime = new MsalRuntime(backend, libraries, windows);
+    await runtime.#started(startup);
+    return runtime;
+  }
+
+  private constructor(backend: FfiBackend, libraries: MsalRuntimeLibraries, windows: boolean) {
+    this.#libraries = libraries;
+    this.path = libraries.inline.path;
+    this.#lib = libraries.inline.symbols as unknown as Lib;
     this.#enc = windows ? "utf16" : "utf8";
-    const lib = this.#lib;
-    this.#auth = new CompletionRouter(
-      backend,
-      (r) => this.#releaseQuietly(lib.MSALRUNTIME_ReleaseAuthResult(r)),
-    );
-    this.#signOut = new CompletionRouter(
-      backend,
-      (r) => this.#releaseQuietly(lib.MSALRUNTIME_ReleaseSignOutResult(r)),
-    );
+    this.#backend = backend;
+    this.#auth = new CompletionRouter(backend, (r) => this.#release("ReleaseAuthResult", r));
+    this.#signOut = new CompletionRouter(backend, (r) => this.#release("ReleaseSignOutResult", r));
     this.#readAccount = new CompletionRouter(
       backend,
-      (r) => this.#releaseQuietly(lib.MSALRUNTIME_ReleaseReadAccountResult(r)),
+      (r) => this.#release("ReleaseReadAccountResult", r),
     );
     this.#discover = new CompletionRouter(
       backend,
-      (r) => this.#releaseQuietly(lib.MSALRUNTIME_ReleaseDiscoverAccountsResult(r)),
+      (r) => this.#release("ReleaseDiscoverAccountsResult", r),
     );
-    this.#backend = backend;
-    const startup = lib.MSALRUNTIME_Startup();
-    if (startup === 0n) {
-      this.brokerAvailable = true;
-    } else {
-      this.startupError = this.#readError(startup);
-      if (this.startupError.status !== STATUS_API_CONTRACT_VIOLATION) {
-        throw brokerErrorFrom(this.startupError, "MSALRUNTIME_Startup");
-      }
-      this.brokerAvailable = false;
+    this.brokerAvailable = true;
+  }
+
+  async #started(startup: bigint): Promise<void> {
+    if (startup === 0n) return;
+    const info = await this.#readError(startup);
+    if (info.status !== STATUS_API_CONTRACT_VIOLATION) {
+      throw brokerErrorFrom(info, "MSALRUNTIME_Startup");
     }
+    (this as { brokerAvailable: boolean; }).brokerAvailable = false;
+    (this as { startupError?: BrokerErrorInfo; }).startupError = info;
   }
 
   /**
    * Adds a receiver of MSALRuntime's log lines; returns a function that removes it. The native
-   * log callback is registered on the first sink only.
-   *
-   * Caution: MSALRuntime calls its log callback while holding its logger lock, and Deno and
-   * koffi make that native thread wait until JavaScript has run the callback. A JavaScript
-   * thread that is inside another MSALRuntime call that logs at that moment deadlocks. So
-   * sinks are only added when the app asks for broker log lines.
+   * log callback is registered with the first sink, and from then on every MSALRuntime call
+   * runs off the JavaScript thread (see the class documentation).
    */
-  addLogSink(sink: RuntimeLogSink): () => void {
+  async addLogSink(sink: RuntimeLogSink): Promise<() => void> {
     this.#logSinks.add(sink);
     if (!this.#logCallback) {
+      this.#lib = this.#libraries.offThread.symbols;
       this.#logCallback = this.#backend.callback(
         { parameters: ["string", "i32", "pointer"], result: "void" },
         ((message: string | null, level: number) => {
@@ -189,16 +243,18 @@ export class MsalRuntime {
         }) as (...args: never[]) => void,
       );
       const out = new BigUint64Array(1);
-      this.#check(this.#lib.MSALRUNTIME_RegisterLogCallback(this.#logCallback.pointer, 0n, out));
+      await this.#check(
+        await this.#lib.MSALRUNTIME_RegisterLogCallback(this.#logCallback.pointer, 0n, out),
+      );
       this.#logHandle = out[0];
     }
     return () => this.#logSinks.delete(sink);
   }
 
   /** Lets MSALRuntime put personal data (usernames, ids) in logs and error contexts. */
-  setPiiEnabled(enabled: boolean): void {
+  async setPiiEnabled(enabled: boolean): Promise<void> {
     this.#piiEnabled = enabled;
-    this.#lib.MSALRUNTIME_SetIsPiiEnabled(enabled ? 1 : 0);
+    await this.#lib.MSALRUNTIME_SetIsPiiEnabled(enabled ? 1 : 0);
   }
 
   /** Whether MSALRuntime currently writes personal data into logs (process-wide). */
@@ -318,12 +374,12 @@ export class MsalRuntime {
         this.#lib.MSALRUNTIME_SignOutSilentlyAsync(client, corr, account.handle, cb, id, out),
     );
     try {
-      this.#throwResultError(
+      await this.#throwResultError(
         "MSALRUNTIME_SignOutSilentlyAsync",
         (out) => this.#lib.MSALRUNTIME_GetSignOutError(result, out),
       );
     } finally {
-      this.#releaseQuietly(this.#lib.MSALRUNTIME_ReleaseSignOutResult(result));
+      await this.#release("ReleaseSignOutResult", result);
     }
   }
 
@@ -341,17 +397,17 @@ export class MsalRuntime {
     );
     try {
       const errOut = new BigUint64Array(1);
-      this.#check(this.#lib.MSALRUNTIME_GetReadAccountError(result, errOut));
+      await this.#check(await this.#lib.MSALRUNTIME_GetReadAccountError(result, errOut));
       if (errOut[0] !== 0n) {
-        const info = this.#readError(errOut[0]);
+        const info = await this.#readError(errOut[0]);
         if (info.status === 16) return undefined;
         throw brokerErrorFrom(info, "MSALRUNTIME_ReadAccountByIdAsync");
       }
       const out = new BigUint64Array(1);
-      this.#check(this.#lib.MSALRUNTIME_GetReadAccount(result, out));
-      return out[0] === 0n ? undefined : this.#account(out[0]);
+      await this.#check(await this.#lib.MSALRUNTIME_GetReadAccount(result, out));
+      return out[0] === 0n ? undefined : await this.#account(out[0]);
     } finally {
-      this.#releaseQuietly(this.#lib.MSALRUNTIME_ReleaseReadAccountResult(result));
+      await this.#release("ReleaseReadAccountResult", result);
     }
   }
 
@@ -366,32 +422,32 @@ export class MsalRuntime {
     );
     const accounts: RuntimeAccount[] = [];
     try {
-      this.#throwResultError(
+      await this.#throwResultError(
         "MSALRUNTIME_DiscoverAccountsAsync",
         (out) => this.#lib.MSALRUNTIME_GetDiscoverAccountsError(result, out),
       );
       const out = new BigUint64Array(1);
       for (let i = 0; i < 10_000; i++) {
         out[0] = 0n;
-        this.#check(this.#lib.MSALRUNTIME_GetDiscoverAccountsAt(result, i, out));
+        await this.#check(await this.#lib.MSALRUNTIME_GetDiscoverAccountsAt(result, i, out));
         if (out[0] === 0n) break;
-        accounts.push(this.#account(out[0]));
+        accounts.push(await this.#account(out[0]));
       }
       return accounts;
     } catch (err) {
       for (const a of accounts) a.close();
       throw err;
     } finally {
-      this.#releaseQuietly(this.#lib.MSALRUNTIME_ReleaseDiscoverAccountsResult(result));
+      await this.#release("ReleaseDiscoverAccountsResult", result);
     }
   }
 
   /** GetSsoPolicy (not in the public headers): 0 unknown, 1 permission required, 2 allowed, 3 error. */
-  ssoPolicy(): number | undefined {
+  async ssoPolicy(): Promise<number | undefined> {
     const fn = this.#lib.MSALRUNTIME_GetSsoPolicy;
     if (!fn) return undefined;
     const out = new Int32Array(1);
-    this.#check(fn(out));
+    await this.#check(await fn(out));
     return out[0];
   }
 
@@ -409,10 +465,12 @@ export class MsalRuntime {
     if (pending > 0 || abandoned > 0) return false;
     this.#shutDown = true;
     if (this.#logHandle !== 0n) {
-      this.#releaseQuietly(this.#lib.MSALRUNTIME_ReleaseLogCallbackHandle(this.#logHandle));
+      await this.#releaseError(
+        await this.#lib.MSALRUNTIME_ReleaseLogCallbackHandle(this.#logHandle),
+      );
       this.#logHandle = 0n;
     }
-    this.#lib.MSALRUNTIME_Shutdown();
+    await this.#lib.MSALRUNTIME_Shutdown();
     for (const r of [this.#auth, this.#signOut, this.#readAccount, this.#discover]) r.close();
     // The log callback stays allocated: worker threads may still be logging.
     return true;
@@ -436,7 +494,7 @@ export class MsalRuntime {
       out: BigUint64Array,
     ) => Promise<bigint>,
   ): Promise<RuntimeAuthResult> {
-    const handle = this.#createParameters(params);
+    const handle = await this.#createParameters(params);
     try {
       const result = await this.#call(
         this.#auth,
@@ -445,12 +503,12 @@ export class MsalRuntime {
         (corr, cb, id, out) => issue(handle, corr, cb, id, out),
       );
       try {
-        return this.#readAuthResult(result, operation);
+        return await this.#readAuthResult(result, operation);
       } finally {
-        this.#releaseQuietly(this.#lib.MSALRUNTIME_ReleaseAuthResult(result));
+        await this.#release("ReleaseAuthResult", result);
       }
     } finally {
-      this.#releaseQuietly(this.#lib.MSALRUNTIME_ReleaseAuthParameters(handle));
+      await this.#release("ReleaseAuthParameters", handle);
     }
   }
 
@@ -472,148 +530,182 @@ export class MsalRuntime {
     }
     const corr = this.#str(options.correlationId);
     const asyncOut = new BigUint64Array(1);
-    const releaseAsync = () => {
+    const releaseAsync = async () => {
       const h = asyncOut[0];
       asyncOut[0] = 0n;
-      if (h !== 0n) this.#releaseQuietly(this.#lib.MSALRUNTIME_ReleaseAsyncHandle(h));
+      if (h !== 0n) await this.#release("ReleaseAsyncHandle", h);
     };
     const promise = router.start(operation, {
       timeoutMs: options.timeoutMs,
       signal: options.signal,
       onAbandon: () => {
-        if (asyncOut[0] !== 0n) {
-          this.#releaseQuietly(this.#lib.MSALRUNTIME_CancelAsyncOperation(asyncOut[0]));
+        const h = asyncOut[0];
+        if (h !== 0n) {
+          Promise.resolve(this.#lib.MSALRUNTIME_CancelAsyncOperation(h))
+            .then((e) => this.#releaseError(e))
+            .catch(() => {});
         }
       },
     }, async (cb, id) => {
       const err = await issue(corr, cb, id, asyncOut);
-      if (err !== 0n) throw brokerErrorFrom(this.#readError(err), operation);
+      if (err !== 0n) throw brokerErrorFrom(await this.#readError(err), operation);
     });
-    return promise.finally(releaseAsync);
+    return promise.then(
+      async (result) => {
+        await releaseAsync();
+        return result;
+      },
+      async (err) => {
+        // An abandoned call keeps its async handle until its late completion is released.
+        if (!(err instanceof Error && err.name === "NativeTimeoutError")) await releaseAsync();
+        throw err;
+      },
+    );
   }
 
-  #createParameters(p: RuntimeAuthParameters): bigint {
+  async #createParameters(p: RuntimeAuthParameters): Promise<bigint> {
     const lib = this.#lib;
     const out = new BigUint64Array(1);
-    this.#check(
-      lib.MSALRUNTIME_CreateAuthParameters(this.#str(p.clientId), this.#str(p.authority), out),
+    await this.#check(
+      await lib.MSALRUNTIME_CreateAuthParameters(
+        this.#str(p.clientId),
+        this.#str(p.authority),
+        out,
+      ),
     );
     const h = out[0];
     try {
-      this.#check(lib.MSALRUNTIME_SetRequestedScopes(h, this.#str(p.scopes.join(" "))));
-      this.#check(lib.MSALRUNTIME_SetRedirectUri(h, this.#str(p.redirectUri)));
-      if (p.claims) this.#check(lib.MSALRUNTIME_SetDecodedClaims(h, this.#str(p.claims)));
+      await this.#check(await lib.MSALRUNTIME_SetRequestedScopes(h, this.#str(p.scopes.join(" "))));
+      await this.#check(await lib.MSALRUNTIME_SetRedirectUri(h, this.#str(p.redirectUri)));
+      if (p.claims) {
+        await this.#check(await lib.MSALRUNTIME_SetDecodedClaims(h, this.#str(p.claims)));
+      }
       if (p.accessTokenToRenew) {
-        this.#check(lib.MSALRUNTIME_SetAccessTokenToRenew(h, this.#str(p.accessTokenToRenew)));
+        await this.#check(
+          await lib.MSALRUNTIME_SetAccessTokenToRenew(h, this.#str(p.accessTokenToRenew)),
+        );
       }
       if (p.pop) {
-        this.#check(lib.MSALRUNTIME_SetPopParams(
-          h,
-          this.#str(p.pop.method),
-          this.#str(p.pop.host),
-          this.#str(p.pop.path ?? ""),
-          this.#str(p.pop.nonce ?? ""),
-        ));
+        await this.#check(
+          await lib.MSALRUNTIME_SetPopParams(
+            h,
+            this.#str(p.pop.method),
+            this.#str(p.pop.host),
+            this.#str(p.pop.path ?? ""),
+            this.#str(p.pop.nonce ?? ""),
+          ),
+        );
       }
       for (const [key, value] of Object.entries(p.additionalParameters ?? {})) {
-        this.#check(lib.MSALRUNTIME_SetAdditionalParameter(h, this.#str(key), this.#str(value)));
+        await this.#check(
+          await lib.MSALRUNTIME_SetAdditionalParameter(h, this.#str(key), this.#str(value)),
+        );
       }
       return h;
     } catch (err) {
-      this.#releaseQuietly(lib.MSALRUNTIME_ReleaseAuthParameters(h));
+      await this.#release("ReleaseAuthParameters", h);
       throw err;
     }
   }
 
-  #readAuthResult(result: bigint, operation: string): RuntimeAuthResult {
+  async #readAuthResult(result: bigint, operation: string): Promise<RuntimeAuthResult> {
     const lib = this.#lib;
-    this.#throwResultError(operation, (out) => lib.MSALRUNTIME_GetError(result, out));
+    await this.#throwResultError(operation, (out) => lib.MSALRUNTIME_GetError(result, out));
     const accountOut = new BigUint64Array(1);
-    this.#check(lib.MSALRUNTIME_GetAccount(result, accountOut));
-    const expires = new BigInt64Array(1);
-    this.#check(lib.MSALRUNTIME_GetExpiresOn(result, expires));
-    const pop = new Int32Array(1);
-    this.#check(lib.MSALRUNTIME_IsPopAuthorization(result, pop));
-    return {
-      account: accountOut[0] === 0n ? undefined : this.#account(accountOut[0]),
-      idTokenClaims: this.#getString(lib.MSALRUNTIME_GetIdToken, result),
-      rawIdToken: this.#getString(lib.MSALRUNTIME_GetRawIdToken, result),
-      accessToken: this.#getString(lib.MSALRUNTIME_GetAccessToken, result),
-      grantedScopes: this.#getString(lib.MSALRUNTIME_GetGrantedScopes, result),
-      authorizationHeader: this.#getString(lib.MSALRUNTIME_GetAuthorizationHeader, result),
-      telemetry: this.#getString(lib.MSALRUNTIME_GetTelemetryData, result),
-      expiresOn: Number(expires[0]),
-      isPop: pop[0] !== 0,
-    };
+    await this.#check(await lib.MSALRUNTIME_GetAccount(result, accountOut));
+    const account = accountOut[0] === 0n ? undefined : await this.#account(accountOut[0]);
+    try {
+      const expires = new BigInt64Array(1);
+      await this.#check(await lib.MSALRUNTIME_GetExpiresOn(result, expires));
+      const pop = new Int32Array(1);
+      await this.#check(await lib.MSALRUNTIME_IsPopAuthorization(result, pop));
+      return {
+        account,
+        idTokenClaims: await this.#getString(lib.MSALRUNTIME_GetIdToken, result),
+        rawIdToken: await this.#getString(lib.MSALRUNTIME_GetRawIdToken, result),
+        accessToken: await this.#getString(lib.MSALRUNTIME_GetAccessToken, result),
+        grantedScopes: await this.#getString(lib.MSALRUNTIME_GetGrantedScopes, result),
+        authorizationHeader: await this.#getString(lib.MSALRUNTIME_GetAuthorizationHeader, result),
+        telemetry: await this.#getString(lib.MSALRUNTIME_GetTelemetryData, result),
+        expiresOn: Number(expires[0]),
+        isPop: pop[0] !== 0,
+      };
+    } catch (err) {
+      account?.close();
+      throw err;
+    }
   }
 
-  #account(handle: bigint): RuntimeAccount {
+  async #account(handle: bigint): Promise<RuntimeAccount> {
     const lib = this.#lib;
     const get = (fn: Lib["MSALRUNTIME_GetAccountId"]) => this.#getString(fn, handle);
     try {
       const data: RuntimeAccountData = {
-        accountId: get(lib.MSALRUNTIME_GetAccountId),
-        homeAccountId: get(lib.MSALRUNTIME_GetHomeAccountId),
-        environment: get(lib.MSALRUNTIME_GetEnvironment),
-        realm: get(lib.MSALRUNTIME_GetRealm),
-        localAccountId: get(lib.MSALRUNTIME_GetLocalAccountId),
-        username: get(lib.MSALRUNTIME_GetUserName),
-        name: get(lib.MSALRUNTIME_GetDisplayName),
-        givenName: get(lib.MSALRUNTIME_GetGivenName),
-        familyName: get(lib.MSALRUNTIME_GetFamilyName),
-        clientInfo: get(lib.MSALRUNTIME_GetClientInfo),
+        accountId: await get(lib.MSALRUNTIME_GetAccountId),
+        homeAccountId: await get(lib.MSALRUNTIME_GetHomeAccountId),
+        environment: await get(lib.MSALRUNTIME_GetEnvironment),
+        realm: await get(lib.MSALRUNTIME_GetRealm),
+        localAccountId: await get(lib.MSALRUNTIME_GetLocalAccountId),
+        username: await get(lib.MSALRUNTIME_GetUserName),
+        name: await get(lib.MSALRUNTIME_GetDisplayName),
+        givenName: await get(lib.MSALRUNTIME_GetGivenName),
+        familyName: await get(lib.MSALRUNTIME_GetFamilyName),
+        clientInfo: await get(lib.MSALRUNTIME_GetClientInfo),
       };
-      return new RuntimeAccount(
-        handle,
-        data,
-        (h) => this.#releaseQuietly(lib.MSALRUNTIME_ReleaseAccount(h)),
-      );
+      return new RuntimeAccount(handle, data, (h) => void this.#release("ReleaseAccount", h));
     } catch (err) {
-      this.#releaseQuietly(lib.MSALRUNTIME_ReleaseAccount(handle));
+      await this.#release("ReleaseAccount", handle);
       throw err;
     }
   }
 
   /** Reads a string through the sized-getter convention, releasing InsufficientBuffer errors. */
   #getString(
-    fn: (handle: bigint, buffer: ArrayBufferView | null, size: ArrayBufferView | null) => bigint,
+    fn: (
+      handle: bigint,
+      buffer: ArrayBufferView | null,
+      size: ArrayBufferView | null,
+    ) => Promise<bigint>,
     handle: bigint,
-  ): string {
-    return readSizedString(this.#enc, (buffer, size) => {
-      const err = fn(handle, buffer, size);
+  ): Promise<string> {
+    return readSizedStringAsync(this.#enc, async (buffer, size) => {
+      const err = await fn(handle, buffer, size);
       if (err === 0n) return true;
-      const info = this.#readError(err);
+      const info = await this.#readError(err);
       if (info.status === STATUS_INSUFFICIENT_BUFFER) return false;
       throw brokerErrorFrom(info, "string getter");
     }, 512);
   }
 
-  #throwResultError(operation: string, getError: (out: BigUint64Array) => bigint): void {
+  async #throwResultError(
+    operation: string,
+    getError: (out: BigUint64Array) => Promise<bigint>,
+  ): Promise<void> {
     const out = new BigUint64Array(1);
-    this.#check(getError(out));
-    if (out[0] !== 0n) throw brokerErrorFrom(this.#readError(out[0]), operation);
+    await this.#check(await getError(out));
+    if (out[0] !== 0n) throw brokerErrorFrom(await this.#readError(out[0]), operation);
   }
 
-  #check(err: bigint): void {
-    if (err !== 0n) throw brokerErrorFrom(this.#readError(err), "MSALRuntime");
+  async #check(err: bigint): Promise<void> {
+    if (err !== 0n) throw brokerErrorFrom(await this.#readError(err), "MSALRuntime");
   }
 
   /** Reads an error handle's status, code, tag and context, then releases it. */
-  #readError(err: bigint): BrokerErrorInfo {
+  async #readError(err: bigint): Promise<BrokerErrorInfo> {
     const lib = this.#lib;
     try {
       const status = new Int32Array(1);
       const code = new BigInt64Array(1);
       const tag = new Int32Array(1);
-      this.#releaseQuietly(lib.MSALRUNTIME_GetStatus(err, status));
-      this.#releaseQuietly(lib.MSALRUNTIME_GetErrorCode(err, code));
-      this.#releaseQuietly(lib.MSALRUNTIME_GetTag(err, tag));
+      await this.#releaseError(await lib.MSALRUNTIME_GetStatus(err, status));
+      await this.#releaseError(await lib.MSALRUNTIME_GetErrorCode(err, code));
+      await this.#releaseError(await lib.MSALRUNTIME_GetTag(err, tag));
       let context = "";
       try {
-        context = readSizedString(this.#enc, (buffer, size) => {
-          const e = lib.MSALRUNTIME_GetContext(err, buffer, size);
+        context = await readSizedStringAsync(this.#enc, async (buffer, size) => {
+          const e = await lib.MSALRUNTIME_GetContext(err, buffer, size);
           if (e === 0n) return true;
-          this.#releaseQuietly(e);
+          await this.#releaseError(e);
           return false;
         }, 512);
       } catch {
@@ -621,14 +713,26 @@ export class MsalRuntime {
       }
       return { status: status[0], errorCode: Number(code[0]), tag: tag[0] >>> 0, context };
     } finally {
-      lib.MSALRUNTIME_ReleaseError(err);
+      await lib.MSALRUNTIME_ReleaseError(err);
     }
   }
 
-  #releaseQuietly(err: bigint): void {
-    if (err !== 0n) this.#lib.MSALRUNTIME_ReleaseError(err);
+  /** Releases a handle with its Release function; an error from the release is released too. */
+  async #release(
+    fn:
+      | "ReleaseAuthResult"
+      | "ReleaseSignOutResult"
+      | "ReleaseReadAccountResult"
+      | "ReleaseDiscoverAccountsResult"
+      | "ReleaseAuthParameters"
+      | "ReleaseAsyncHandle"
+      | "ReleaseAccount",
+    handle: bigint,
+  ): Promise<void> {
+    await this.#releaseError(await this.#lib[`MSALRUNTIME_${fn}`](handle));
+  }
+
+  async #releaseError(err: bigint): Promise<void> {
+    if (err !== 0n) await this.#lib.MSALRUNTIME_ReleaseError(err);
   }
 }
-
-/** Process-wide: MSALRuntime is started once and never unloaded. */
-export const runtimeProcess: { pid: number; } = { pid: process.pid };

@@ -17,7 +17,7 @@ import { NativeLibraryError } from "../../src/errors.ts";
 import { openLibrary } from "../library.ts";
 import { addPackageCommand, loadBackend } from "../runtime.ts";
 import { MsalRuntime } from "./binding.ts";
-import { msalRuntimeSymbols } from "./symbols.ts";
+import { msalRuntimeSymbols, offThread } from "./symbols.ts";
 
 /** The npm package that ships MSALRuntime for every OS. */
 export const MSALRUNTIME_PACKAGE = "@azure/msal-node-runtime";
@@ -171,11 +171,14 @@ export function startMsalRuntime(explicitPath?: string): Promise<MsalRuntime> {
     const located = locateMsalRuntime(explicitPath);
     const windows = platform() === "win32";
     const backend = await loadBackend();
-    const library = await openLibrary(located.path, msalRuntimeSymbols(windows), {
+    const symbols = msalRuntimeSymbols(windows);
+    const advice = {
       missingAdvice: `Install MSALRuntime with: ${addPackageCommand(MSALRUNTIME_PACKAGE)}.`,
       dependencyAdvice,
-    });
-    return new MsalRuntime(backend, library, windows);
+    };
+    const inline = await openLibrary(located.path, symbols, advice);
+    const offThreadLib = await openLibrary(located.path, offThread(symbols), advice);
+    return await MsalRuntime.create(backend, { inline, offThread: offThreadLib }, windows);
   })();
   started.catch(() => (started = undefined));
   return started;

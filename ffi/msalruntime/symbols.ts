@@ -20,10 +20,10 @@ export function msalRuntimeSymbols(windows: boolean) {
   const HWND = windows ? "pointer" : "i64";
   return {
     // ---- lifecycle (MSALRuntime.h)
-    /** MSALRUNTIME_ERROR_HANDLE MSALRUNTIME_Startup(void) */
-    MSALRUNTIME_Startup: { parameters: [], result: "pointer" },
-    /** void MSALRUNTIME_Shutdown(void) */
-    MSALRUNTIME_Shutdown: { parameters: [], result: "void" },
+    /** MSALRUNTIME_ERROR_HANDLE MSALRUNTIME_Startup(void): pings the broker over D-Bus */
+    MSALRUNTIME_Startup: { parameters: [], result: "pointer", nonblocking: true },
+    /** void MSALRUNTIME_Shutdown(void): blocks while a broker call is outstanding */
+    MSALRUNTIME_Shutdown: { parameters: [], result: "void", nonblocking: true },
 
     // ---- async operations (MSALRuntime.h); all end with (callback, void* data, ASYNC_HANDLE* out)
     /** ReadAccountByIdAsync(const os_char* accountId, const os_char* correlationId, READ_ACCOUNT_COMPLETION_ROUTINE, void*, ASYNC_HANDLE*) */
@@ -253,3 +253,22 @@ export function msalRuntimeSymbols(windows: boolean) {
 
 /** The MSALRuntime symbol table type. */
 export type MsalRuntimeSymbols = ReturnType<typeof msalRuntimeSymbols>;
+
+/** The same table with every function run off the JavaScript thread. */
+export type OffThreadSymbols<T extends SymbolTable> = {
+  readonly [K in keyof T]: T[K] & { readonly nonblocking: true; };
+};
+
+/**
+ * Marks every function of a table `nonblocking`. Used once a log callback is registered:
+ * MSALRuntime calls it while holding its logger lock, and Deno and koffi make that thread wait
+ * for the JavaScript thread, so the JavaScript thread must never be inside a call that logs.
+ *
+ * @param table a symbol table
+ * @returns the table with `nonblocking: true` on every entry
+ */
+export function offThread<T extends SymbolTable>(table: T): OffThreadSymbols<T> {
+  const out: Record<string, unknown> = {};
+  for (const [name, def] of Object.entries(table)) out[name] = { ...def, nonblocking: true };
+  return out as OffThreadSymbols<T>;
+}

@@ -73,12 +73,12 @@ export class BrokerClient {
    * missing, or no broker on the bus), after logging a warning that says why.
    */
   async available(): Promise<MsalRuntime | undefined> {
-    this.#runtime ??= startMsalRuntime(this.#settings.libraryPath).then((rt) => {
+    this.#runtime ??= startMsalRuntime(this.#settings.libraryPath).then(async (rt) => {
       // The PII switch is process-wide in MSALRuntime: an app that turned it on enables it for
       // all; an app that did not is then given no broker log lines rather than personal data.
-      if (this.#logger.piiEnabled) rt.setPiiEnabled(true);
+      if (this.#logger.piiEnabled) await rt.setPiiEnabled(true);
       if (this.#logger.brokerLogs) {
-        rt.addLogSink((level, message) => {
+        await rt.addLogSink((level, message) => {
           if (this.#logger.piiEnabled || !rt.piiEnabled) this.#logger.runtime(level, message);
         });
       }

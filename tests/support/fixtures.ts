@@ -27,7 +27,12 @@ export interface FixtureResult {
 export function runFixture(
   name: string,
   args: string[] = [],
-  options: { env?: Record<string, string | undefined>; timeoutMs?: number; } = {},
+  options: {
+    env?: Record<string, string | undefined>;
+    timeoutMs?: number;
+    /** A command to run the fixture under, e.g. `["scripts/with-broker.sh", "--"]`. */
+    wrapper?: string[];
+  } = {},
 ): Promise<FixtureResult> {
   const file = join(here, "..", "fixtures", `${name}${extension}`);
   const runtimeArgs = currentRuntime() === "deno" ? ["run", "-A", "--quiet", file] : [file];
@@ -35,7 +40,8 @@ export function runFixture(
   delete env.RUST_BACKTRACE;
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...runtimeArgs, ...args], {
+    const [command, ...prefix] = [...(options.wrapper ?? []), process.execPath];
+    const child = spawn(command, [...prefix, ...runtimeArgs, ...args], {
       env: env as Record<string, string>,
       stdio: ["ignore", "pipe", "pipe"],
     });

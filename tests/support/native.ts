@@ -33,6 +33,19 @@ function build(output: string, sources: string[], extra: string[] = []): string 
   return target;
 }
 
+/**
+ * A stand-in `libmsalruntime.so` that needs `libsoup-2.4.so.1` (a dependency of MSALRuntime's
+ * rhel8_9 build, absent from Debian 12), which the loader cannot find: the missing-system-
+ * library error path of the real binding.
+ */
+export function msalRuntimeMissingDependency(): string {
+  build(join("stubdep", "libsoup-2.4.so.1"), ["ftdep.c"], ["-Wl,-soname,libsoup-2.4.so.1"]);
+  return build(join("stub", "libmsalruntime.so"), ["ftneeds.c"], [
+    `-L${join(buildDir, "stubdep")}`,
+    "-l:libsoup-2.4.so.1",
+  ]);
+}
+
 /** Builds (if needed) and returns the paths of the C test libraries. */
 export function nativeTestLibraries(): {
   fftest: string;

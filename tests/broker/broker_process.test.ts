@@ -1,0 +1,114 @@
+/**
+ * Brokered apps in their own processes: what depends on how MSALRuntime starts (no broker,
+ * missing library, missing system library, no display), a broker that dies mid-call, and
+ * logging with and without PII. Real libmsalruntime.so, emulated broker.
+ */
+
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { currentRuntime } from "../../ffi/runtime.ts";
+import { brokerSkip } from "../support/broker.ts";
+import { runFixture } from "../support/fixtures.ts";
+import { msalRuntimeMissingDependency } from "../support/native.ts";
+import { repoPath } from "../support/paths.ts";
+
+interface Outcome {
+  error?: { name: string; code: string; status?: number; missing?: string; message: string; };
+  startError?: { code: string; missing?: string; message: string; };
+  logs: { level: string; message: string; containsPii: boolean; }[];
+  [key: string]: unknown;
+}
+
+async function run(
+  scenario: string,
+  options: { args?: string[]; env?: Record<string, string | undefined>; wrap?: string[]; } = {},
+): Promise<Outcome> {
+  const result = await runFixture("broker_app", [scenario, ...(options.args ?? [])], {
+    env: options.env,
+    wrapper: options.wrap,
+    timeoutMs: 60_000,
+  });
+  const line = result.stdout.trim().split("\n").filter((l) => l.startsWith("{")).pop();
+  assert.ok(
+    line,
+    `no result from the fixture (exit ${result.code}, ${result.signal}):\n${result.stderr}`,
+  );
+  return JSON.parse(line);
+}
+
+const installCommand = {
+  deno: "deno add npm:@azure/msal-node-runtime",
+  bun: "bun add @azure/msal-node-runtime",
+  node: "npm install @azure/msal-node-runtime",
+}[currentRuntime()];
+
+describe("brokered apps in their own process", { skip: brokerSkip }, () => {
+  it("falls back, with a warning, when no broker answers on the bus", async () => {
+    const out = await run("startup", {
+      env: { DBUS_SESSION_BUS_ADDRESS: "unix:path=/nonexistent/bus" },
+    });
+    assert.equal(out.brokerAvailable, false);
+    assert.equal(out.startupStatus, 6);
+    assert.equal(out.error?.code, "not_available_yet", JSON.stringify(out.error));
+    assert.ok(
+      out.logs.some((l) => l.level === "warning" && /broker is not running/.test(l.message)),
+    );
+  });
+
+  it("names the install command for this runtime when the library is missing", async () => {
+    const out = await run("startup", {
+      env: { ENTRA_AUTH_MSALRUNTIME_PATH: "/nonexistent/libmsalruntime.so" },
+    });
+    assert.equal(out.startError?.code, "native_library_missing");
+    assert.ok(out.startError?.message.includes(installCommand), out.startError?.message);
+    assert.equal(out.error?.code, "not_available_yet");
+    assert.ok(out.logs.some((l) => l.level === "warning" && l.message.includes(installCommand)));
+  });
+
+  it("names the missing system library and the package that provides it", async () => {
+    const out = await run("startup", {
+      env: { ENTRA_AUTH_MSALRUNTIME_PATH: msalRuntimeMissingDependency() },
+    });
+    assert.equal(out.startError?.code, "native_dependency_missing");
+    assert.equal(out.startError?.missing, "libsoup-2.4.so.1");
+    assert.match(out.startError?.message ?? "", /apt-get install libsoup2\.4-1/);
+  });
+
+  it("refuses the console window handle without a display, saying what to do", async () => {
+    const out = await run("interactive", { env: { DISPLAY: undefined } });
+    assert.equal(out.error?.code, "no_window", JSON.stringify(out.error));
+    assert.match(out.error?.message ?? "", /DISPLAY/);
+  });
+
+  it("reports a broker that dies mid-call as a broker error", async () => {
+    // A session of its own: the emulator is gone afterwards.
+    const launcher = repoPath("scripts", "with-broker.sh");
+    const script = [
+      `curl -s -X POST "$ENTRA_AUTH_BROKER_EMULATOR_URL/faults"`,
+      `-d '{"method":"acquireTokenSilently","kind":"die","count":2}' >/dev/null; exec "$@"`,
+    ].join(" ");
+    const out = await run("silent-fresh", {
+      wrap: [launcher, "--", "bash", "-c", script, "fault"],
+    });
+    assert.equal(out.username, undefined);
+    assert.equal(out.error?.code, "broker_error", JSON.stringify(out.error));
+    assert.equal(out.error?.status, 0);
+  });
+
+  it("keeps personal data out of the logs unless PII logging is on", async () => {
+    const off = await run("logs");
+    assert.equal(off.error, undefined, JSON.stringify(off.error));
+    assert.ok(off.logs.some((l) => l.message.startsWith("[broker]")), "broker lines forwarded");
+    const offText = off.logs.map((l) => l.message).join("\n");
+    for (const secret of [off.username, off.homeAccountId, off.localAccountId, off.accessToken]) {
+      assert.ok(!offText.includes(String(secret)), `PII off, yet the logs contain ${secret}`);
+    }
+    assert.ok(off.logs.every((l) => !l.containsPii));
+
+    const on = await run("logs", { args: ["pii"] });
+    assert.equal(on.error, undefined, JSON.stringify(on.error));
+    const onText = on.logs.map((l) => l.message).join("\n");
+    assert.ok(onText.includes(String(on.username)), "PII on: the username appears in the logs");
+    assert.ok(on.logs.some((l) => l.containsPii));
+  });
+});
