@@ -95,6 +95,14 @@ describe("brokered apps in their own process", { skip: brokerSkip }, () => {
     assert.equal(out.error?.status, 0);
   });
 
+  it("ends by itself after a call to a hung broker was abandoned", async () => {
+    const launcher = repoPath("scripts", "with-broker.sh");
+    const started = Date.now();
+    const out = await run("abandon", { args: ["natural"], wrap: [launcher, "--"] });
+    assert.equal(out.error?.code, "broker_timeout", JSON.stringify(out.error));
+    assert.ok(Date.now() - started < 30_000, "the process exited on its own");
+  });
+
   it("keeps personal data out of the logs unless PII logging is on", async () => {
     const off = await run("logs");
     assert.equal(off.error, undefined, JSON.stringify(off.error));
