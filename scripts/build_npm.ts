@@ -51,9 +51,13 @@ const pkg = {
   type: "module",
   main: "./mod.js",
   types: "./mod.d.ts",
-  exports: {
-    ".": { types: "./mod.d.ts", default: "./mod.js" },
-  },
+  // The same entry points as deno.json's "exports".
+  exports: Object.fromEntries(
+    Object.entries(deno.exports as Record<string, string>).map(([key, path]) => [
+      key,
+      { types: path.replace(/\.ts$/, ".d.ts"), default: path.replace(/\.ts$/, ".js") },
+    ]),
+  ),
   files: ["mod.js", "mod.d.ts", "src/", "ffi/", "README.md", "LICENSE"],
   engines: { node: ">=20" },
   sideEffects: false,

@@ -5,6 +5,8 @@
  */
 
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { describe, it } from "node:test";
 import { currentRuntime } from "../../ffi/runtime.ts";
 import { brokerSkip } from "../support/broker.ts";
@@ -78,6 +80,21 @@ describe("brokered apps in their own process", { skip: brokerSkip }, () => {
     const out = await run("interactive", { env: { DISPLAY: undefined } });
     assert.equal(out.error?.code, "no_window", JSON.stringify(out.error));
     assert.match(out.error?.message ?? "", /DISPLAY/);
+  });
+
+  it("uses the X11 root window as the console window when there is a display", async () => {
+    const display = 90 + Math.floor(Math.random() * 100);
+    const xvfb = spawn("Xvfb", [`:${display}`, "-nolisten", "tcp"], { stdio: "ignore" });
+    try {
+      for (let i = 0; i < 100 && !existsSync(`/tmp/.X11-unix/X${display}`); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const out = await run("interactive", { env: { DISPLAY: `:${display}` } });
+      assert.equal(out.error, undefined, JSON.stringify(out.error));
+      assert.equal(out.username, "testuser@contoso.example");
+    } finally {
+      xvfb.kill("SIGKILL");
+    }
   });
 
   it("reports a broker that dies mid-call as a broker error", async () => {
