@@ -30,6 +30,8 @@ export interface CompletionOptions {
   signal?: AbortSignal;
   /** Invoked once when the call is abandoned (e.g. to ask the native side to cancel). */
   onAbandon?: (id: bigint) => void;
+  /** Invoked when the completion of an abandoned call arrives (after its result is released). */
+  onLateCompletion?: () => void;
 }
 
 interface Entry {
@@ -38,6 +40,7 @@ interface Entry {
   timer?: ReturnType<typeof setTimeout>;
   abandoned: boolean;
   cleanup?: () => void;
+  onLateCompletion?: () => void;
 }
 
 /**
@@ -109,7 +112,12 @@ export class CompletionRouter {
       resolve = res;
       reject = rej;
     });
-    const entry: Entry = { resolve, reject, abandoned: false };
+    const entry: Entry = {
+      resolve,
+      reject,
+      abandoned: false,
+      onLateCompletion: options.onLateCompletion,
+    };
     this.#entries.set(id, entry);
     callback.ref();
     const abandon = (reason: unknown) => {
@@ -153,7 +161,7 @@ export class CompletionRouter {
     } catch (err) {
       return failed(err);
     }
-    if (issued instanceof Promise) issued.catch(failed);
+    if (issued instanceof Promise) issued.catch((err) => void failed(err));
     return promise;
   }
 
@@ -182,6 +190,7 @@ export class CompletionRouter {
     this.#entries.delete(data);
     if (entry === undefined || entry.abandoned) {
       if (result !== 0n) this.#release(result);
+      entry?.onLateCompletion?.();
     } else {
       entry.cleanup?.();
       this.#callback?.unref();

@@ -13,6 +13,7 @@ import {
   brokerErrorFrom,
   type BrokerErrorInfo,
   EntraAuthError,
+  NativeTimeoutError,
 } from "../../src/errors.ts";
 import { CompletionRouter } from "../completion.ts";
 import { encodeString, readSizedStringAsync, type StringEncoding } from "../strings.ts";
@@ -530,7 +531,11 @@ export class MsalRuntime {
     }
     const corr = this.#str(options.correlationId);
     const asyncOut = new BigUint64Array(1);
+    // The issuing call may still be running (off the JavaScript thread) when the completion
+    // arrives: the async handle is only known once it has returned.
+    let issued: Promise<unknown> = Promise.resolve();
     const releaseAsync = async () => {
+      await issued;
       const h = asyncOut[0];
       asyncOut[0] = 0n;
       if (h !== 0n) await this.#release("ReleaseAsyncHandle", h);
@@ -539,16 +544,22 @@ export class MsalRuntime {
       timeoutMs: options.timeoutMs,
       signal: options.signal,
       onAbandon: () => {
-        const h = asyncOut[0];
-        if (h !== 0n) {
-          Promise.resolve(this.#lib.MSALRUNTIME_CancelAsyncOperation(h))
-            .then((e) => this.#releaseError(e))
-            .catch(() => {});
-        }
+        void issued.then(async () => {
+          const h = asyncOut[0];
+          if (h !== 0n) {
+            await this.#releaseError(await this.#lib.MSALRUNTIME_CancelAsyncOperation(h));
+          }
+        }).catch(() => {});
       },
-    }, async (cb, id) => {
-      const err = await issue(corr, cb, id, asyncOut);
-      if (err !== 0n) throw brokerErrorFrom(await this.#readError(err), operation);
+      // An abandoned call keeps its async handle until the operation really ends.
+      onLateCompletion: () => void releaseAsync().catch(() => {}),
+    }, (cb, id) => {
+      const call = (async () => {
+        const err = await issue(corr, cb, id, asyncOut);
+        if (err !== 0n) throw brokerErrorFrom(await this.#readError(err), operation);
+      })();
+      issued = call.catch(() => {});
+      return call;
     });
     return promise.then(
       async (result) => {
@@ -556,8 +567,7 @@ export class MsalRuntime {
         return result;
       },
       async (err) => {
-        // An abandoned call keeps its async handle until its late completion is released.
-        if (!(err instanceof Error && err.name === "NativeTimeoutError")) await releaseAsync();
+        if (!(err instanceof NativeTimeoutError)) await releaseAsync();
         throw err;
       },
     );
