@@ -310,6 +310,36 @@ describe("callbacks from native threads", () => {
     router.close();
   });
 
+  it("expects no completion when an asynchronous native call fails, without unhandled rejections", async () => {
+    const router = new CompletionRouter(ffi, (r) => s.ft_obj_release(r));
+    await assert.rejects(
+      router.start("async failure", { timeoutMs: 5_000 }, async () => {
+        await sleep(5);
+        throw new Error("status 6 later");
+      }),
+      /status 6 later/,
+    );
+    await sleep(20); // an unhandled rejection would surface (and fail the run) by now
+    assert.equal(router.pending, 0);
+    assert.equal(router.abandoned, 0);
+    router.close();
+  });
+
+  it("reports the late completion of an abandoned call", async () => {
+    const router = new CompletionRouter(ffi, (r) => s.ft_obj_release(r));
+    let late = 0;
+    const err = await router.start("late", {
+      timeoutMs: 50,
+      onLateCompletion: () => late++,
+    }, (cb, id) => {
+      assert.equal(s.ft_async_create(encodeString("late", "utf8"), 1, 200, cb, id), 0n);
+    }).catch((e) => e);
+    assert.ok(err instanceof NativeTimeoutError);
+    await until(() => late === 1);
+    assert.equal(router.abandoned, 0);
+    router.close();
+  });
+
   it("gives string arguments to a thread-safe callback before the native side reuses them", async () => {
     const received: string[] = [];
     const callback = ffi.callback(
