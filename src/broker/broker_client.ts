@@ -177,11 +177,17 @@ export class BrokerClient {
     const options = this.#options(request, this.#settings.interactiveTimeoutMs);
     const native = account ? await this.#nativeAccount(rt, account, request) : undefined;
     try {
-      const r = native
-        ? await this.#guard(rt.acquireTokenInteractively(window, params, native, options))
-        : await this.#guard(
+      let r;
+      if (native) {
+        r = await this.#guard(rt.acquireTokenInteractively(window, params, native, options));
+      } else if (request.loginHint && request.prompt === undefined) {
+        // SignInAsync: that user silently if the broker has them, else the broker's UI.
+        r = await this.#guard(rt.signIn(window, params, request.loginHint, options));
+      } else {
+        r = await this.#guard(
           rt.signInInteractively(window, params, request.loginHint ?? "", options),
         );
+      }
       return this.#result(r, request.correlationId);
     } finally {
       native?.close();

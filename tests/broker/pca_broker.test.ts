@@ -95,6 +95,18 @@ describe("brokered PublicClientApplication (real MSALRuntime, emulated broker)",
     assert.equal((await requests("acquireTokenInteractively")).length, 1);
   });
 
+  it("signs in a named user (login hint) silently when the broker has them", async () => {
+    const result = await pca.acquireTokenInteractive({
+      scopes: SCOPES,
+      parentWindowHandle: WINDOW,
+      loginHint: SIGNED_IN_USER,
+    });
+    assert.equal(result.account.username, SIGNED_IN_USER);
+    const silent = await requests("acquireTokenSilently");
+    assert.equal(silent.at(-1)?.request.authParameters?.username, SIGNED_IN_USER);
+    assert.equal((await requests("acquireTokenInteractively")).length, 0);
+  });
+
   it("gets a token silently for an account, with claims and extra parameters passed on", async () => {
     const claims = JSON.stringify({ access_token: { xms_cc: { values: ["CP1"] } } });
     const result = await pca.acquireTokenSilent({ scopes: SCOPES, account, claims });
