@@ -1,0 +1,174 @@
+/**
+ * Reading a serialized cache: JSON text to validated sections, or a {@link CacheError} that
+ * names the first problem. Nothing is half-read: the caller swaps its state only after this
+ * returns.
+ *
+ * @module
+ */
+
+import { CacheError } from "./cache_error.ts";
+import { CACHE_SECTIONS, type CacheSection, CredentialType, type SectionEntity } from "./schema.ts";
+
+/** A validated serialized cache. */
+export interface ParsedCache {
+  /** The entries of each known section, in file order. */
+  sections: { [S in CacheSection]: Map<string, SectionEntity[S]>; };
+  /** Every other top-level member, preserved as read. */
+  extra: Map<string, unknown>;
+}
+
+type Entry = Record<string, unknown>;
+
+const DIGITS = /^\d+$/;
+
+function isObject(value: unknown): value is Entry {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function fail(path: string, what: string): never {
+  throw new CacheError(
+    "wrong_shape",
+    `The token cache is not in MSAL's shared format: ${path} ${what}. The cache was not `
+      + "changed; keep the file for diagnosis and sign in again to start a new one.",
+    { path },
+  );
+}
+
+function requireString(entry: Entry, field: string, path: string): void {
+  if (typeof entry[field] !== "string") {
+    fail(`${path}.${field}`, entry[field] === undefined ? "is missing" : "is not a string");
+  }
+}
+
+function optionalString(entry: Entry, field: string, path: string): void {
+  const value = entry[field];
+  if (value !== undefined && value !== null && typeof value !== "string") {
+    fail(`${path}.${field}`, "is not a string");
+  }
+}
+
+function timestamp(entry: Entry, field: string, path: string, required: boolean): void {
+  const value = entry[field];
+  if (value === undefined || value === null) {
+    if (required) fail(`${path}.${field}`, "is missing");
+    return;
+  }
+  if (typeof value !== "string" || !DIGITS.test(value)) {
+    fail(`${path}.${field}`, "is not epoch seconds as a string");
+  }
+}
+
+function credential(entry: Entry, path: string): void {
+  for (
+    const field of ["home_account_id", "environment", "credential_type", "client_id", "secret"]
+  ) {
+    requireString(entry, field, path);
+  }
+}
+
+const validators: { [S in CacheSection]: (entry: Entry, path: string) => void; } = {
+  AccessToken(entry, path) {
+    credential(entry, path);
+    const type = String(entry.credential_type).toLowerCase();
+    if (
+      type !== CredentialType.ACCESS_TOKEN.toLowerCase()
+      && type !== CredentialType.ACCESS_TOKEN_WITH_AUTH_SCHEME.toLowerCase()
+    ) fail(`${path}.credential_type`, `is ${JSON.stringify(entry.credential_type)}`);
+    requireString(entry, "realm", path);
+    requireString(entry, "target", path);
+    timestamp(entry, "expires_on", path, true);
+    for (const field of ["cached_at", "extended_expires_on", "refresh_on"]) {
+      timestamp(entry, field, path, false);
+    }
+    for (const field of ["token_type", "key_id", "requestedClaims", "requestedClaimsHash"]) {
+      optionalString(entry, field, path);
+    }
+  },
+  RefreshToken(entry, path) {
+    credential(entry, path);
+    if (String(entry.credential_type).toLowerCase() !== "refreshtoken") {
+      fail(`${path}.credential_type`, `is ${JSON.stringify(entry.credential_type)}`);
+    }
+    optionalString(entry, "family_id", path);
+  },
+  IdToken(entry, path) {
+    credential(entry, path);
+    if (String(entry.credential_type).toLowerCase() !== "idtoken") {
+      fail(`${path}.credential_type`, `is ${JSON.stringify(entry.credential_type)}`);
+    }
+    requireString(entry, "realm", path);
+  },
+  Account(entry, path) {
+    for (
+      const field of [
+        "home_account_id",
+        "environment",
+        "realm",
+        "local_account_id",
+        "username",
+        "authority_type",
+      ]
+    ) requireString(entry, field, path);
+    optionalString(entry, "name", path);
+    optionalString(entry, "client_info", path);
+  },
+  AppMetadata(entry, path) {
+    requireString(entry, "client_id", path);
+    requireString(entry, "environment", path);
+    optionalString(entry, "family_id", path);
+  },
+};
+
+/**
+ * Parses and validates a serialized cache.
+ *
+ * @param json the serialized cache (`{}` is an empty cache)
+ * @returns the validated sections and the unknown top-level members
+ * @throws CacheError `empty`, `not_json` or `wrong_shape` (with `path`)
+ * @example
+ * ```ts
+ * import { parseCache } from "./parse.ts";
+ * parseCache('{"AccessToken":{}}').sections.AccessToken.size; // 0
+ * ```
+ */
+export function parseCache(json: string): ParsedCache {
+  if (typeof json !== "string" || json.trim() === "") {
+    throw new CacheError(
+      "empty",
+      "The serialized token cache is empty (a truncated file?). The cache was not changed. "
+        + "A cache with no entries serializes as {}.",
+    );
+  }
+  let root: unknown;
+  try {
+    root = JSON.parse(json);
+  } catch (cause) {
+    throw new CacheError(
+      "not_json",
+      "The serialized token cache is not valid JSON (truncated or corrupt). The cache was not "
+        + "changed; keep the file for diagnosis and sign in again to start a new one.",
+      { cause },
+    );
+  }
+  if (!isObject(root)) fail("the top level", "is not a JSON object");
+  const sections = {} as ParsedCache["sections"];
+  for (const name of CACHE_SECTIONS) {
+    const raw = root[name];
+    const map = new Map<string, Entry>();
+    if (raw !== undefined && raw !== null) {
+      if (!isObject(raw)) fail(name, "is not a JSON object");
+      for (const [key, entry] of Object.entries(raw)) {
+        const path = `${name}[${JSON.stringify(key)}]`;
+        if (!isObject(entry)) fail(path, "is not a JSON object");
+        validators[name](entry, path);
+        map.set(key, entry);
+      }
+    }
+    (sections as Record<string, Map<string, Entry>>)[name] = map;
+  }
+  const extra = new Map<string, unknown>();
+  for (const [key, value] of Object.entries(root)) {
+    if (!(CACHE_SECTIONS as readonly string[]).includes(key)) extra.set(key, value);
+  }
+  return { sections, extra };
+}
