@@ -1,0 +1,237 @@
+/**
+ * End to end with a real headless Chromium as the system browser (through `openBrowser`):
+ * interactive sign-in and device code against the Entra emulator served on 127.0.0.1, and
+ * interactive sign-in plus refresh against oidc-provider as a generic OpenID provider
+ * (Node only).
+ */
+
+import assert from "node:assert/strict";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { after, before, describe, it } from "node:test";
+import { currentRuntime } from "../../ffi/runtime.ts";
+import { InteractionRequiredError } from "../../src/errors.ts";
+import { clearAuthorityCache } from "../../src/network/authority_metadata.ts";
+import {
+  acquireByAuthCode,
+  acquireByDeviceCode,
+  acquireByRefreshToken,
+} from "../../src/network/client.ts";
+import type { EmulatorServer, EntraEmulator } from "../../src/testing/entra_emulator/mod.ts";
+import { chromiumMissing, launchChromium, type TestBrowser } from "../support/network_browser.ts";
+import {
+  ALICE,
+  ALICE_OID,
+  ALICE_PASSWORD,
+  makeNetworkEmulator,
+  TEST_CLIENT_ID,
+  TEST_TENANT_ID,
+} from "../support/network_emulator.ts";
+
+const skip = chromiumMissing();
+
+describe("real Chromium against the Entra emulator", { skip, timeout: 120_000 }, () => {
+  let browser: TestBrowser;
+  let emulator: EntraEmulator;
+  let server: EmulatorServer;
+  let authority: string;
+  let host: string;
+
+  before(async () => {
+    browser = await launchChromium();
+    emulator = makeNetworkEmulator({ lifetimes: { deviceCodeInterval: 1 } });
+    server = await emulator.listen();
+    host = new URL(server.url).host;
+    authority = `${server.url}/${TEST_TENANT_ID}`;
+    clearAuthorityCache();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it("signs in through the login page and the loopback redirect", async () => {
+    const page = await browser.newPage();
+    let browsing: Promise<string> | undefined;
+    const { response, context, idTokenClaims } = await acquireByAuthCode({
+      clientId: TEST_CLIENT_ID,
+      authority,
+      knownAuthorityHosts: [host],
+      scopes: ["User.Read"],
+      prompt: "login",
+      timeoutMs: 60_000,
+      openBrowser: (url) => {
+        browsing = (async () => {
+          await page.goto(url);
+          await page.fill("#login input[name=username]", ALICE);
+          await page.fill("#login input[name=password]", ALICE_PASSWORD);
+          await Promise.all([
+            page.waitForURL(/^http:\/\/localhost:\d+\/\?/),
+            page.click("#login button[type=submit]"),
+          ]);
+          return (await page.textContent("body")) ?? "";
+        })();
+      },
+    });
+    assert.match(await browsing!, /Sign-in complete/);
+    const landed = new URL(page.url());
+    assert.equal(landed.searchParams.get("code")?.startsWith("1.A"), true);
+    assert.equal(idTokenClaims?.oid, ALICE_OID);
+    assert.equal(idTokenClaims?.preferred_username, ALICE);
+    assert.equal(context.environment, host);
+    assert.equal(typeof response.refresh_token, "string");
+    // The loopback port is closed: a reload fails in the browser.
+    const reload = await page.goto(page.url()).then(() => "loaded", (e: Error) => e.message);
+    assert.match(reload, /ERR_CONNECTION_REFUSED/);
+    await page.close();
+  });
+
+  it("shows an error redirect as a failure page and throws the typed error", async () => {
+    const page = await browser.newPage();
+    emulator.addFault({ kind: "error", error: "access_denied", match: { endpoint: "authorize" } });
+    let browsing: Promise<string> | undefined;
+    await assert.rejects(
+      acquireByAuthCode({
+        clientId: TEST_CLIENT_ID,
+        authority,
+        knownAuthorityHosts: [host],
+        scopes: ["User.Read"],
+        timeoutMs: 60_000,
+        openBrowser: (url) => {
+          browsing = page.goto(url).then(async () => (await page.textContent("body")) ?? "");
+        },
+      }),
+      (err) => err instanceof Error && "error" in err && err.error === "access_denied",
+    );
+    assert.match(await browsing!, /Sign-in failed/);
+    await page.close();
+  });
+
+  it("completes the device code flow in the browser", async () => {
+    const page = await browser.newPage();
+    let browsing: Promise<string> | undefined;
+    const started = Date.now();
+    const { response, idTokenClaims } = await acquireByDeviceCode({
+      clientId: TEST_CLIENT_ID,
+      authority,
+      knownAuthorityHosts: [host],
+      scopes: ["User.Read"],
+      deviceCodeCallback: (info) => {
+        browsing = (async () => {
+          await page.goto(info.verificationUri);
+          await page.fill("#device input[name=otc]", info.userCode);
+          await page.click("#device button[type=submit]");
+          await page.fill("#device input[name=username]", ALICE);
+          await page.fill("#device input[name=password]", ALICE_PASSWORD);
+          await page.click("#device button[value=approve]");
+          return (await page.textContent("#result")) ?? "";
+        })();
+      },
+    });
+    assert.match(await browsing!, /You have signed in/);
+    assert.equal(idTokenClaims?.oid, ALICE_OID);
+    assert.equal(typeof response.access_token, "string");
+    assert.ok(Date.now() - started >= 900, "polled before the interval");
+    await page.close();
+  });
+});
+
+const nodeOnly = currentRuntime() === "node"
+  ? skip
+  : "oidc-provider is a Node-only dev dependency (it relies on Node's own HTTP internals); run under Node";
+
+describe(
+  "real Chromium against oidc-provider (generic OIDC)",
+  { skip: nodeOnly, timeout: 120_000 },
+  () => {
+    let browser: TestBrowser;
+    let http: Server;
+    let issuer: string;
+    const CLIENT = "entra-auth-oidc-test";
+
+    before(async () => {
+      browser = await launchChromium();
+      http = createServer();
+      await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
+      issuer = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+      const name = "oidc-provider";
+      const { default: Provider } = await import(name);
+      const provider = new Provider(issuer, {
+        clients: [{
+          client_id: CLIENT,
+          application_type: "native",
+          token_endpoint_auth_method: "none",
+          redirect_uris: ["http://127.0.0.1/cb"],
+          grant_types: ["authorization_code", "refresh_token"],
+          response_types: ["code"],
+        }],
+        pkce: { required: () => true },
+        features: { devInteractions: { enabled: true } },
+        findAccount: (_ctx: unknown, id: string) => ({
+          accountId: id,
+          claims: () => ({ sub: id, name: `User ${id}` }),
+        }),
+        claims: { openid: ["sub"], profile: ["name"] },
+      });
+      http.on("request", provider.callback());
+      clearAuthorityCache();
+    });
+    after(async () => {
+      await browser?.close();
+      http?.closeAllConnections();
+      await new Promise<void>((r) => (http ? http.close(() => r()) : r()));
+    });
+
+    it("signs in with PKCE, checks the generic issuer, and refreshes", async () => {
+      const page = await browser.newPage();
+      let browsing: Promise<string> | undefined;
+      const common = {
+        clientId: CLIENT,
+        authority: issuer,
+        authorityType: "oidc" as const,
+        scopes: [],
+      };
+      const { response, context, idTokenClaims } = await acquireByAuthCode({
+        ...common,
+        redirectUri: "http://127.0.0.1/cb",
+        prompt: "consent",
+        timeoutMs: 60_000,
+        openBrowser: (url) => {
+          browsing = (async () => {
+            await page.goto(url);
+            await page.fill("input[name=login]", "bob");
+            await page.fill("input[name=password]", "any");
+            await page.click("button[type=submit]");
+            await page.waitForLoadState();
+            const issuerPort = new URL(issuer).port;
+            for (let i = 0; i < 5 && new URL(page.url()).port === issuerPort; i++) {
+              if (!(await page.$("button[type=submit]"))) {
+                throw new Error(`stuck at ${page.url()}: ${await page.textContent("body")}`);
+              }
+              await page.click("button[type=submit]"); // consent
+              await page.waitForLoadState();
+            }
+            await page.waitForURL(/\/cb\?/);
+            return (await page.textContent("body")) ?? "";
+          })();
+        },
+      });
+      assert.match(await browsing!, /Sign-in complete/);
+      assert.equal(context.authorityType, "Generic");
+      assert.equal(idTokenClaims?.sub, "bob");
+      assert.equal(idTokenClaims?.iss, issuer);
+      assert.equal(idTokenClaims?.aud, CLIENT);
+      assert.equal(typeof response.refresh_token, "string", "no refresh token (offline_access)");
+      const refreshed = await acquireByRefreshToken({
+        ...common,
+        refreshToken: response.refresh_token!,
+      });
+      assert.equal(typeof refreshed.response.access_token, "string");
+      await assert.rejects(
+        acquireByRefreshToken({ ...common, refreshToken: "not-a-refresh-token" }),
+        (err) => err instanceof InteractionRequiredError && err.server?.error === "invalid_grant",
+      );
+      await page.close();
+    });
+  },
+);
