@@ -27,6 +27,9 @@ export {
   parseAuthority,
 } from "./src/authority.ts";
 export { brokerRedirectUri, LINUX_BROKER_REDIRECT_URI } from "./src/broker/redirect_uri.ts";
+export { CacheError } from "./src/cache/cache_error.ts";
+export { type CachePlugin, type TokenCacheContext } from "./src/cache/plugin.ts";
+export { TokenCache } from "./src/cache/token_cache.ts";
 export {
   BROKER_STATUS_NAMES,
   BrokerError,
@@ -43,12 +46,17 @@ export {
   NativeTimeoutError,
   NetworkError,
   RedirectUriError,
+  ServerError,
+  type ServerErrorDetails,
   UserCanceledError,
 } from "./src/errors.ts";
 export { type LoggerOptions, type LogLevel } from "./src/logger.ts";
+export type { DeviceCodeInfo, FetchLike } from "./src/network/client.ts";
+export { ThrottledError } from "./src/network/server_error.ts";
 export {
   type BrokerOptions,
   CONSOLE_WINDOW_HANDLE,
+  type DeviceCodeRequest,
   type InteractiveRequest,
   type PopParameters,
   PublicClientApplication,

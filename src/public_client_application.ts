@@ -9,8 +9,13 @@ import { platform } from "node:os";
 import { type Authority, DEFAULT_AUTHORITY, parseAuthority } from "./authority.ts";
 import { BrokerClient, CONSOLE_WINDOW_HANDLE, type WindowHandle } from "./broker/broker_client.ts";
 import { brokerRedirectUri } from "./broker/redirect_uri.ts";
+import type { CachePlugin } from "./cache/plugin.ts";
+import type { TokenCache } from "./cache/token_cache.ts";
 import { EntraAuthError } from "./errors.ts";
+import { NetworkClient } from "./flows/network_client.ts";
 import { Logger, type LoggerOptions } from "./logger.ts";
+import type { OidcMetadata } from "./network/authority_metadata.ts";
+import type { DeviceCodeInfo, FetchLike } from "./network/client.ts";
 import type { AccountInfo, AuthenticationResult } from "./result.ts";
 
 export { CONSOLE_WINDOW_HANDLE, type WindowHandle };
@@ -47,6 +52,25 @@ export interface PublicClientApplicationOptions {
   knownAuthorityHosts?: string[];
   /** Logging, with the PII switch. */
   logger?: LoggerOptions;
+  /**
+   * The loopback redirect URI registered for browser sign-in without the broker:
+   * `http://localhost` (default) or `http://127.0.0.1`, optionally with a fixed port.
+   */
+  redirectUri?: string;
+  /** Opens the sign-in page. Default: the system browser. */
+  openBrowser?: (url: string) => void | Promise<void>;
+  /** Overrides the detected kind of authority (e.g. `oidc` for a generic OpenID issuer). */
+  authorityType?: "aad" | "b2c" | "adfs" | "ciam" | "oidc";
+  /** Check unknown hosts with Entra's instance discovery. Default `true`. */
+  validateAuthority?: boolean;
+  /** The authority's OpenID metadata, so that none is fetched. */
+  authorityMetadata?: string | OidcMetadata;
+  /** Client capabilities (e.g. `["CP1"]` for continuous access evaluation). */
+  clientCapabilities?: string[];
+  /** The token cache's persistence plug-in (see the persistent cache). */
+  cache?: { cachePlugin?: CachePlugin; };
+  /** The `fetch` used for every request (proxies, tests). */
+  fetch?: FetchLike;
 }
 
 /** Proof-of-possession parameters: the request the token will be bound to. */
@@ -75,6 +99,24 @@ export interface InteractiveRequest {
   pop?: PopParameters;
   /** An account to sign in again. */
   account?: AccountInfo;
+  /** Without the broker: seconds since the last sign-in beyond which the user signs in again. */
+  maxAge?: number;
+  /** Without the broker: more scopes to consent to now. */
+  extraScopesToConsent?: string[];
+  /** Without the broker: opens the sign-in page for this request. */
+  openBrowser?: (url: string) => void | Promise<void>;
+  /** Without the broker: how long to wait for the browser, ms (default 10 minutes). */
+  timeoutMs?: number;
+  correlationId?: string;
+  signal?: AbortSignal;
+}
+
+/** A device code request. */
+export interface DeviceCodeRequest {
+  scopes: string[];
+  /** Shows the user the message, the code and where to enter it. */
+  deviceCodeCallback: (info: DeviceCodeInfo) => void | Promise<void>;
+  claims?: string;
   correlationId?: string;
   signal?: AbortSignal;
 }
@@ -117,6 +159,7 @@ export class PublicClientApplication {
   readonly authority: Authority;
   readonly #logger: Logger;
   readonly #broker?: BrokerClient;
+  readonly #network: NetworkClient;
   /** Last access token per account and scopes, only to tell the broker which one to renew. */
   readonly #lastTokens = new Map<string, string>();
 
@@ -131,6 +174,19 @@ export class PublicClientApplication {
       knownAadHosts: options.knownAuthorityHosts,
     });
     this.#logger = new Logger(options.logger);
+    this.#network = new NetworkClient({
+      clientId: this.clientId,
+      authority: this.authority.url,
+      authorityType: options.authorityType,
+      validateAuthority: options.validateAuthority,
+      knownAuthorityHosts: options.knownAuthorityHosts,
+      authorityMetadata: options.authorityMetadata,
+      clientCapabilities: options.clientCapabilities,
+      fetch: options.fetch,
+      redirectUri: options.redirectUri,
+      openBrowser: options.openBrowser,
+      cachePlugin: options.cache?.cachePlugin,
+    }, this.#logger);
     const os = platform();
     const enabled = (os === "linux" && options.enableBrokerOnLinux)
       || (os === "darwin" && options.enableBrokerOnMac)
@@ -174,7 +230,23 @@ export class PublicClientApplication {
       this.#remember(result);
       return result;
     }
-    throw notAvailableYet("acquireTokenInteractive");
+    return this.#network.acquireTokenInteractive({ ...request, correlationId });
+  }
+
+  /**
+   * Signs a user in with a device code (for machines without a browser): the callback shows
+   * the user where to go and which code to enter; the promise resolves once they have.
+   *
+   * @param request scopes, the callback and options
+   * @returns the token and account
+   * @throws ServerError (`user_canceled` when declined, `timeout` when the code expired)
+   */
+  acquireTokenByDeviceCode(request: DeviceCodeRequest): Promise<AuthenticationResult> {
+    validateScopes(request.scopes);
+    return this.#network.acquireTokenByDeviceCode({
+      ...request,
+      correlationId: request.correlationId ?? crypto.randomUUID(),
+    });
   }
 
   /**
@@ -199,7 +271,13 @@ export class PublicClientApplication {
       this.#remember(result);
       return result;
     }
-    throw notAvailableYet("acquireTokenSilent");
+    if (request.pop) {
+      throw new EntraAuthError(
+        "invalid_argument",
+        "Proof-of-possession tokens need the broker; check isPopSupported() first.",
+      );
+    }
+    return this.#network.acquireTokenSilent({ ...request, correlationId });
   }
 
   /**
@@ -208,8 +286,21 @@ export class PublicClientApplication {
    * @returns the accounts (from the broker when it is in use)
    */
   async getAccounts(): Promise<AccountInfo[]> {
-    if (await this.#broker?.available()) return this.#broker!.getAccounts(crypto.randomUUID());
-    return [];
+    const cached = await this.#network.getAccounts();
+    if (!(await this.#broker?.available())) return cached;
+    const brokered = await this.#broker!.getAccounts(crypto.randomUUID());
+    const seen = new Set(brokered.map((a) => a.homeAccountId));
+    return [...brokered, ...cached.filter((a) => !seen.has(a.homeAccountId))];
+  }
+
+  /**
+   * The in-memory token cache of the sign-ins made without the broker (MSAL's shared JSON
+   * format: `serialize()` / `deserialize()`). The broker keeps its own.
+   *
+   * @returns the cache
+   */
+  getTokenCache(): TokenCache {
+    return this.#network.cache;
   }
 
   /**
@@ -224,6 +315,7 @@ export class PublicClientApplication {
     if (account.nativeAccountId && await this.#broker?.available()) {
       await this.#broker!.removeAccount(account, crypto.randomUUID());
     }
+    await this.#network.removeAccount(account);
   }
 
   /**
@@ -265,13 +357,4 @@ function popParams(pop: PopParameters | undefined) {
   if (!pop) return undefined;
   const url = new URL(pop.url);
   return { method: pop.method.toUpperCase(), host: url.host, path: url.pathname, nonce: pop.nonce };
-}
-
-function notAvailableYet(api: string): EntraAuthError {
-  return new EntraAuthError(
-    "not_available_yet",
-    `${api}: the broker is not in use (not enabled for this OS, not an Entra ID authority, or `
-      + "not available on this machine) and entra-auth's own sign-in (browser with PKCE, device "
-      + "code, refresh tokens) is not available yet in this version.",
-  );
 }

@@ -88,7 +88,7 @@ export function entitiesFromResponse(
   const extExpiresIn = seconds(response.ext_expires_in, "ext_expires_in");
   const refreshIn = seconds(response.refresh_in, "refresh_in");
   const scheme = tokenScheme(response.token_type);
-  const granted = splitScopes(response.scope ?? "");
+  const granted = withRequestedForms(splitScopes(response.scope ?? ""), context.scopes);
   const accessToken: AccessTokenEntity = {
     home_account_id: homeAccountId,
     environment,
@@ -139,4 +139,26 @@ export function entitiesFromResponse(
     };
   }
   return entities;
+}
+
+/** Microsoft Graph's resource URI: Entra returns Graph scopes in their short form. */
+const GRAPH_PREFIXES = ["https://graph.microsoft.com/", "00000003-0000-0000-c000-000000000000/"];
+
+/**
+ * Entra answers a request for `https://graph.microsoft.com/User.Read` with `scope: "User.Read"`
+ * (Graph is the default resource). Store the form the app asked for, so that the app's next
+ * lookup with the same scopes finds the token.
+ *
+ * @param granted the scopes in the response
+ * @param requested the scopes the app asked for
+ * @returns the granted scopes, each in its requested form where the two differ only so
+ */
+export function withRequestedForms(granted: string[], requested: readonly string[]): string[] {
+  const byShort = new Map<string, string>();
+  for (const scope of requested) {
+    const prefix = GRAPH_PREFIXES.find((p) => scope.toLowerCase().startsWith(p));
+    if (prefix) byShort.set(scope.slice(prefix.length).toLowerCase(), scope);
+  }
+  if (byShort.size === 0) return granted;
+  return granted.map((scope) => byShort.get(scope.toLowerCase()) ?? scope);
 }

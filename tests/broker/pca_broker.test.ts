@@ -226,15 +226,21 @@ describe("brokered PublicClientApplication (real MSALRuntime, emulated broker)",
     await setSignedIn(SIGNED_IN_USER, true);
   });
 
-  it("does not use the broker for a B2C authority", async () => {
+  it("does not use the broker for a B2C authority, but the network", async () => {
+    const asked: string[] = [];
     const b2c = new PublicClientApplication({
       clientId: CLIENT_ID,
       authority: "https://contoso.b2clogin.com/contoso.onmicrosoft.com/B2C_1_signin",
       enableBrokerOnLinux: true,
+      fetch: (input) => {
+        asked.push(String(input instanceof Request ? input.url : input));
+        return Promise.reject(new TypeError("offline (test)"));
+      },
     });
     const err = await b2c.acquireTokenInteractive({ scopes: ["openid"] }).catch((e) => e);
-    assert.equal(err.code, "not_available_yet");
-    assert.equal((await requests()).length, 0);
+    assert.equal(err.code, "network_error", String(err));
+    assert.ok(asked.some((u) => u.includes("b2clogin.com")), asked.join());
+    assert.equal((await requests()).length, 0, "no broker request");
   });
   // Last: the hung D-Bus call stays outstanding in the emulator.
   it("times out on a broker that never answers, without hanging", async () => {

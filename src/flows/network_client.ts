@@ -1,0 +1,252 @@
+/**
+ * Signing in without the broker: the network flows (src/network/) wired to the token cache
+ * (src/cache/), with the persistence plug-in around every cache access. Silent acquisition
+ * serves a valid cached access token, else redeems a refresh token (the family's first when
+ * the app is in one), and removes a refresh token the server rejects.
+ *
+ * @module
+ */
+
+import { withCache } from "../cache/plugin.ts";
+import type { CachePlugin } from "../cache/plugin.ts";
+import { authenticationResultFrom } from "../cache/result.ts";
+import { TokenCache } from "../cache/token_cache.ts";
+import { InteractionRequiredError, ServerError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+import {
+  acquireByAuthCode,
+  acquireByDeviceCode,
+  acquireByRefreshToken,
+  type AuthCodeRequest,
+  type DeviceCodeInfo,
+  type NetworkRequest,
+  type NetworkTokenResult,
+} from "../network/client.ts";
+import type { AccountInfo, AuthenticationResult } from "../result.ts";
+
+/** Settings of the network path (internal). */
+export interface NetworkSettings extends
+  Pick<
+    NetworkRequest,
+    | "authority"
+    | "authorityType"
+    | "validateAuthority"
+    | "knownAuthorityHosts"
+    | "authorityMetadata"
+    | "fetch"
+    | "clientCapabilities"
+    | "requestTimeoutMs"
+    | "maxRetryAfterMs"
+  >
+{
+  clientId: string;
+  /** Loopback redirect URI (default `http://localhost`). */
+  redirectUri?: string;
+  openBrowser?: AuthCodeRequest["openBrowser"];
+  cachePlugin?: CachePlugin;
+}
+
+/** What an interactive network sign-in takes. */
+export type NetworkInteractiveRequest =
+  & Pick<
+    AuthCodeRequest,
+    | "scopes"
+    | "claims"
+    | "prompt"
+    | "loginHint"
+    | "domainHint"
+    | "maxAge"
+    | "extraScopesToConsent"
+    | "extraQueryParameters"
+    | "signal"
+    | "timeoutMs"
+  >
+  & { correlationId: string; openBrowser?: AuthCodeRequest["openBrowser"]; };
+
+/** The network path of one application (internal). */
+export class NetworkClient {
+  /** The in-memory token cache (MSAL's shared format). */
+  readonly cache: TokenCache = new TokenCache();
+  readonly #settings: NetworkSettings;
+  readonly #logger: Logger;
+
+  constructor(settings: NetworkSettings, logger: Logger) {
+    this.#settings = settings;
+    this.#logger = logger;
+  }
+
+  #base(correlationId: string, scopes: readonly string[], signal?: AbortSignal): NetworkRequest {
+    const s = this.#settings;
+    return {
+      clientId: s.clientId,
+      authority: s.authority,
+      authorityType: s.authorityType,
+      validateAuthority: s.validateAuthority,
+      knownAuthorityHosts: s.knownAuthorityHosts,
+      authorityMetadata: s.authorityMetadata,
+      fetch: s.fetch,
+      clientCapabilities: s.clientCapabilities,
+      requestTimeoutMs: s.requestTimeoutMs,
+      maxRetryAfterMs: s.maxRetryAfterMs,
+      correlationId,
+      scopes,
+      signal,
+      logger: this.#logger,
+    };
+  }
+
+  #save(result: NetworkTokenResult, correlationId: string): Promise<AuthenticationResult> {
+    return withCache(this.cache, this.#settings.cachePlugin, (cache) => {
+      const saved = cache.saveTokenResponse(result.response, result.context);
+      return authenticationResultFrom({
+        accessToken: saved.accessToken,
+        account: saved.account,
+        idToken: saved.idToken,
+        correlationId,
+      });
+    });
+  }
+
+  /** Browser sign-in with PKCE through a loopback redirect. */
+  async acquireTokenInteractive(request: NetworkInteractiveRequest): Promise<AuthenticationResult> {
+    const result = await acquireByAuthCode({
+      ...this.#base(request.correlationId, request.scopes, request.signal),
+      claims: request.claims,
+      redirectUri: this.#settings.redirectUri,
+      openBrowser: request.openBrowser ?? this.#settings.openBrowser,
+      prompt: request.prompt,
+      loginHint: request.loginHint,
+      domainHint: request.domainHint,
+      maxAge: request.maxAge,
+      extraScopesToConsent: request.extraScopesToConsent,
+      extraQueryParameters: request.extraQueryParameters,
+      timeoutMs: request.timeoutMs,
+    });
+    return this.#save(result, request.correlationId);
+  }
+
+  /** Device code sign-in. */
+  async acquireTokenByDeviceCode(request: {
+    scopes: readonly string[];
+    deviceCodeCallback: (info: DeviceCodeInfo) => void | Promise<void>;
+    claims?: string;
+    signal?: AbortSignal;
+    correlationId: string;
+  }): Promise<AuthenticationResult> {
+    const result = await acquireByDeviceCode({
+      ...this.#base(request.correlationId, request.scopes, request.signal),
+      claims: request.claims,
+      deviceCodeCallback: request.deviceCodeCallback,
+    });
+    return this.#save(result, request.correlationId);
+  }
+
+  /** Silent: the cache, else a refresh token. */
+  async acquireTokenSilent(request: {
+    scopes: readonly string[];
+    account: AccountInfo;
+    forceRefresh?: boolean;
+    claims?: string;
+    signal?: AbortSignal;
+    correlationId: string;
+  }): Promise<AuthenticationResult> {
+    const { clientId } = this.#settings;
+    const { account, correlationId } = request;
+    const found = await withCache(this.cache, this.#settings.cachePlugin, (cache) => {
+      const cached = !request.forceRefresh && !request.claims
+        ? cache.findAccessToken({ clientId, account, scopes: request.scopes })
+        : undefined;
+      const meta = cache.getAppMetadata({ clientId, environment: account.environment });
+      // An app the cache does not know yet tries the family refresh token (FOCI), as MSAL
+      // does: if it is no member, the server refuses and its own refresh token is used.
+      const familyId = meta ? meta.family_id || undefined : "1";
+      const family = familyId
+        ? cache.findRefreshToken({ clientId, account, familyId })
+        : undefined;
+      const own = cache.findRefreshToken({ clientId, account });
+      const result = cached && !cached.refreshDue
+        ? authenticationResultFrom({
+          accessToken: cached,
+          account,
+          idToken: cache.findIdToken({ clientId, account }),
+          correlationId,
+        })
+        : undefined;
+      return { cached, result, family, familyId, own };
+    });
+    if (found.result) return found.result;
+    const attempts = [
+      ...(found.family ? [{ rt: found.family, familyId: found.familyId }] : []),
+      ...(found.own && found.own.key !== found.family?.key
+        ? [{ rt: found.own, familyId: undefined }]
+        : []),
+    ];
+    if (attempts.length === 0) {
+      if (found.cached) {
+        return authenticationResultFrom({ accessToken: found.cached, account, correlationId });
+      }
+      throw new InteractionRequiredError(
+        "No refresh token in the cache for this account: sign in interactively.",
+      );
+    }
+    const cacheInfo = request.forceRefresh
+      ? 1
+      : found.cached?.refreshDue
+      ? 4
+      : found.cached
+      ? 3
+      : 2;
+    let lastError: unknown;
+    for (const { rt, familyId } of attempts) {
+      try {
+        const result = await acquireByRefreshToken({
+          ...this.#base(correlationId, request.scopes, request.signal),
+          claims: request.claims,
+          refreshToken: rt.entity.secret,
+          familyId,
+          cacheInfo,
+        });
+        return await this.#save(result, correlationId);
+      } catch (err) {
+        lastError = err;
+        if (err instanceof InteractionRequiredError) {
+          // The server rejected this refresh token: it is dead, remove it.
+          const dead = err.server?.error === "invalid_grant" || err.server?.error === "bad_token";
+          if (dead) {
+            await withCache(
+              this.cache,
+              this.#settings.cachePlugin,
+              (c) => c.removeRefreshToken(rt.key),
+            );
+          }
+          continue;
+        }
+        if (found.cached && !(err instanceof ServerError && err.httpStatus < 500)) {
+          // refresh_on passed but the service is unavailable: the token is still valid.
+          this.#logger.log("warning", "Refreshing early failed; using the cached access token.");
+          return authenticationResultFrom({ accessToken: found.cached, account, correlationId });
+        }
+        throw err;
+      }
+    }
+    throw lastError;
+  }
+
+  /** The cached accounts. */
+  getAccounts(): Promise<AccountInfo[]> {
+    return withCache(
+      this.cache,
+      this.#settings.cachePlugin,
+      (cache) => cache.getAccounts({ clientId: this.#settings.clientId }),
+    );
+  }
+
+  /** Removes the account and its tokens from the cache. */
+  async removeAccount(account: AccountInfo): Promise<void> {
+    await withCache(
+      this.cache,
+      this.#settings.cachePlugin,
+      (cache) => cache.removeAccount(account),
+    );
+  }
+}
