@@ -122,6 +122,8 @@ export class RuntimeAccount {
 /** Status 6 at startup: no broker on the bus; the library works in local mode only. */
 const STATUS_API_CONTRACT_VIOLATION = 6;
 const STATUS_INSUFFICIENT_BUFFER = 10;
+/** First buffer of a string getter: tokens (about 1–2 KB) fit, so one call usually does. */
+const STRING_BUFFER_UNITS = 4096;
 const STARTUP_TIMEOUT_MS = 30_000;
 
 /** The two bindings of the same library (see {@link MsalRuntime.create}). */
@@ -681,10 +683,16 @@ export class MsalRuntime {
     return readSizedStringAsync(this.#enc, async (buffer, size) => {
       const err = await fn(handle, buffer, size);
       if (err === 0n) return true;
-      const info = await this.#readError(err);
-      if (info.status === STATUS_INSUFFICIENT_BUFFER) return false;
-      throw brokerErrorFrom(info, "string getter");
-    }, 512);
+      // The common case, a buffer too small, needs only the status (then a second call).
+      const status = new Int32Array(1);
+      const statusErr = await this.#lib.MSALRUNTIME_GetStatus(err, status);
+      if (statusErr === 0n && status[0] === STATUS_INSUFFICIENT_BUFFER) {
+        await this.#lib.MSALRUNTIME_ReleaseError(err);
+        return false;
+      }
+      await this.#releaseError(statusErr);
+      throw brokerErrorFrom(await this.#readError(err), "string getter");
+    }, STRING_BUFFER_UNITS);
   }
 
   async #throwResultError(

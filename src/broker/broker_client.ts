@@ -62,6 +62,8 @@ export class BrokerClient {
   readonly #settings: BrokerSettings;
   readonly #logger: Logger;
   #runtime?: Promise<MsalRuntime>;
+  /** Account handles by the broker's account id, reused across calls; released by close(). */
+  readonly #accounts = new Map<string, Promise<RuntimeAccount | undefined>>();
 
   constructor(settings: BrokerSettings, logger: Logger) {
     this.#settings = settings;
@@ -176,22 +178,18 @@ export class BrokerClient {
     const window = await this.#window(parentWindowHandle);
     const options = this.#options(request, this.#settings.interactiveTimeoutMs);
     const native = account ? await this.#nativeAccount(rt, account, request) : undefined;
-    try {
-      let r;
-      if (native) {
-        r = await this.#guard(rt.acquireTokenInteractively(window, params, native, options));
-      } else if (request.loginHint && request.prompt === undefined) {
-        // SignInAsync: that user silently if the broker has them, else the broker's UI.
-        r = await this.#guard(rt.signIn(window, params, request.loginHint, options));
-      } else {
-        r = await this.#guard(
-          rt.signInInteractively(window, params, request.loginHint ?? "", options),
-        );
-      }
-      return this.#result(r, request.correlationId);
-    } finally {
-      native?.close();
+    let r;
+    if (native) {
+      r = await this.#guard(rt.acquireTokenInteractively(window, params, native, options));
+    } else if (request.loginHint && request.prompt === undefined) {
+      // SignInAsync: that user silently if the broker has them, else the broker's UI.
+      r = await this.#guard(rt.signIn(window, params, request.loginHint, options));
+    } else {
+      r = await this.#guard(
+        rt.signInInteractively(window, params, request.loginHint ?? "", options),
+      );
     }
+    return this.#result(r, request.correlationId);
   }
 
   /** Silent acquisition for an account the broker knows. */
@@ -201,18 +199,14 @@ export class BrokerClient {
   ): Promise<AuthenticationResult> {
     const rt = await this.#rt();
     const native = await this.#nativeAccount(rt, account, request);
-    try {
-      const r = await this.#guard(
-        rt.acquireTokenSilently(
-          this.#params(request),
-          native,
-          this.#options(request, this.#settings.silentTimeoutMs),
-        ),
-      );
-      return this.#result(r, request.correlationId);
-    } finally {
-      native.close();
-    }
+    const r = await this.#guard(
+      rt.acquireTokenSilently(
+        this.#params(request),
+        native,
+        this.#options(request, this.#settings.silentTimeoutMs),
+      ),
+    );
+    return this.#result(r, request.correlationId);
   }
 
   /** The accounts the broker has for this app. */
@@ -224,11 +218,9 @@ export class BrokerClient {
         timeoutMs: this.#settings.silentTimeoutMs,
       }),
     );
-    try {
-      return accounts.map((a) => toAccountInfo(a));
-    } finally {
-      for (const a of accounts) a.close();
-    }
+    const infos = accounts.map((a) => toAccountInfo(a));
+    for (const a of accounts) this.#keep(a);
+    return infos;
   }
 
   /** Signs the account out of this app in the broker. */
@@ -243,31 +235,56 @@ export class BrokerClient {
         }),
       );
     } finally {
-      native.close();
+      this.#forget(native.data.accountId);
     }
   }
 
-  /** Shuts MSALRuntime down when no call is outstanding. */
+  /** Releases the account handles it holds, then shuts MSALRuntime down when no call is outstanding. */
   async close(): Promise<void> {
     const rt = await this.#runtime?.catch(() => undefined);
+    for (const id of [...this.#accounts.keys()]) this.#forget(id);
     await rt?.shutdown();
+  }
+
+  /**
+   * Keeps an account handle for later calls (reading it again costs a broker round trip), or
+   * releases it when one for the same account is already kept.
+   */
+  #keep(account: RuntimeAccount): void {
+    const id = account.data.accountId;
+    if (!id || this.#accounts.has(id)) account.close();
+    else this.#accounts.set(id, Promise.resolve(account));
+  }
+
+  #forget(accountId: string): void {
+    const kept = this.#accounts.get(accountId);
+    this.#accounts.delete(accountId);
+    void kept?.then((a) => a?.close()).catch(() => {});
   }
 
   #options(request: BrokerRequest, timeoutMs: number) {
     return { correlationId: request.correlationId, timeoutMs, signal: request.signal };
   }
 
+  /** The broker's handle for an account: the one kept, else read by id (once, shared). */
   async #nativeAccount(
     rt: MsalRuntime,
     account: AccountInfo,
     request: BrokerRequest,
   ): Promise<RuntimeAccount> {
     const id = account.nativeAccountId;
-    const native = id
-      ? await this.#guard(
-        rt.readAccountById(id, this.#options(request, this.#settings.silentTimeoutMs)),
-      )
-      : undefined;
+    let native: RuntimeAccount | undefined;
+    if (id) {
+      let pending = this.#accounts.get(id);
+      if (!pending) {
+        pending = this.#guard(
+          rt.readAccountById(id, this.#options(request, this.#settings.silentTimeoutMs)),
+        );
+        this.#accounts.set(id, pending);
+        pending.then((a) => a ?? this.#accounts.delete(id), () => this.#accounts.delete(id));
+      }
+      native = await pending;
+    }
     if (!native) {
       throw new InteractionRequiredError(
         "The broker does not know this account (signed out, or not from the broker): sign in interactively.",
@@ -297,7 +314,7 @@ export class BrokerClient {
   #result(r: RuntimeAuthResult, correlationId: string): AuthenticationResult {
     const claims = parseClaims(r.idTokenClaims, r.rawIdToken);
     const account = r.account ? toAccountInfo(r.account, claims) : accountFromClaims(claims);
-    r.account?.close();
+    if (r.account) this.#keep(r.account);
     const isPop = r.isPop;
     return {
       accessToken: r.accessToken,

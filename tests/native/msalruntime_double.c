@@ -457,7 +457,7 @@ typedef struct op {
 static char *make_access_token(const op *o) {
   sbuf b = { 0 };
   sb_printf(&b, "double-at.%s.%d.", users[o->user].account_id, atomic_fetch_add(&token_serial, 1) + 1);
-  sb_pad(&b, 600); /* longer than a first 512-byte buffer: the InsufficientBuffer path runs */
+  sb_pad(&b, 6000); /* longer than the binding's first 4096-byte buffer: the InsufficientBuffer path runs */
   return b.p;
 }
 
