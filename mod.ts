@@ -53,6 +53,13 @@ export {
 export { type LoggerOptions, type LogLevel } from "./src/logger.ts";
 export type { DeviceCodeInfo, FetchLike } from "./src/network/client.ts";
 export { ThrottledError } from "./src/network/server_error.ts";
+export { PersistentCacheError, type PersistentCacheErrorReason } from "./src/persistence/errors.ts";
+export { defaultCachePath } from "./src/persistence/location.ts";
+export {
+  createPersistentCache,
+  PersistentCache,
+  type PersistentCacheOptions,
+} from "./src/persistence/persistent_cache.ts";
 export {
   type BrokerOptions,
   CONSOLE_WINDOW_HANDLE,

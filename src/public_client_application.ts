@@ -16,6 +16,10 @@ import { NetworkClient } from "./flows/network_client.ts";
 import { Logger, type LoggerOptions } from "./logger.ts";
 import type { OidcMetadata } from "./network/authority_metadata.ts";
 import type { DeviceCodeInfo, FetchLike } from "./network/client.ts";
+import {
+  createPersistentCache,
+  type PersistentCacheOptions,
+} from "./persistence/persistent_cache.ts";
 import type { AccountInfo, AuthenticationResult } from "./result.ts";
 
 export { CONSOLE_WINDOW_HANDLE, type WindowHandle };
@@ -67,8 +71,13 @@ export interface PublicClientApplicationOptions {
   authorityMetadata?: string | OidcMetadata;
   /** Client capabilities (e.g. `["CP1"]` for continuous access evaluation). */
   clientCapabilities?: string[];
-  /** The token cache's persistence plug-in (see the persistent cache). */
+  /** The token cache's persistence plug-in (for a plug-in of your own). */
   cache?: { cachePlugin?: CachePlugin; };
+  /**
+   * Keep the token cache in a file shared safely between processes, encrypted through the OS
+   * keyring (`{ encryption: "keyring" }`) or, on explicit opt-in, in plain text.
+   */
+  persistentCache?: PersistentCacheOptions;
   /** The `fetch` used for every request (proxies, tests). */
   fetch?: FetchLike;
 }
@@ -185,7 +194,7 @@ export class PublicClientApplication {
       fetch: options.fetch,
       redirectUri: options.redirectUri,
       openBrowser: options.openBrowser,
-      cachePlugin: options.cache?.cachePlugin,
+      cachePlugin: cachePluginOf(options),
     }, this.#logger);
     const os = platform();
     const enabled = (os === "linux" && options.enableBrokerOnLinux)
@@ -339,6 +348,17 @@ export class PublicClientApplication {
 
 function tokenKey(account: AccountInfo, scopes: readonly string[]): string {
   return `${account.homeAccountId}|${[...scopes].sort().join(" ")}`;
+}
+
+function cachePluginOf(options: PublicClientApplicationOptions): CachePlugin | undefined {
+  if (options.cache?.cachePlugin && options.persistentCache) {
+    throw new EntraAuthError(
+      "invalid_argument",
+      "Pass either cache.cachePlugin or persistentCache, not both.",
+    );
+  }
+  return options.cache?.cachePlugin
+    ?? (options.persistentCache ? createPersistentCache(options.persistentCache) : undefined);
 }
 
 function validateScopes(scopes: readonly string[]): void {

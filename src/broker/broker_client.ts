@@ -114,10 +114,16 @@ export class BrokerClient {
   }
 
   #params(request: BrokerRequest): RuntimeAuthParameters {
-    // MSALRuntime refuses `prompt` as an additional parameter ("Disallowed additional query
-    // parameter"): prompt decides the route (default account or broker UI) instead.
+    // MSALRuntime refuses the OAuth parameters it sets itself ("Disallowed additional query
+    // parameter": prompt, domain_hint, …): prompt decides the route (default account or the
+    // broker's UI) instead, and the broker chooses the home realm itself.
+    if (request.domainHint) {
+      this.#logger.log(
+        "info",
+        "domainHint is not passed to the broker (it picks the realm itself).",
+      );
+    }
     const additional: Record<string, string> = { ...request.extraQueryParameters };
-    if (request.domainHint) additional.domain_hint = request.domainHint;
     return {
       clientId: this.#settings.clientId,
       authority: this.#settings.authority,

@@ -90,9 +90,16 @@ describe("brokered PublicClientApplication (real MSALRuntime, emulated broker)",
       scopes: SCOPES,
       parentWindowHandle: WINDOW,
       prompt: "select_account",
+      domainHint: "contoso.example", // not passed: MSALRuntime refuses it
+      extraQueryParameters: { msafed: "0", "x-entra-auth-test": "yes" },
     });
     assert.equal(result.account.username, SIGNED_IN_USER);
-    assert.equal((await requests("acquireTokenInteractively")).length, 1);
+    const interactive = await requests("acquireTokenInteractively");
+    assert.equal(interactive.length, 1);
+    const extra = interactive[0].request.authParameters
+      ?.additionalQueryParametersForAuthorization as Record<string, string>;
+    assert.equal(extra.msafed, "0");
+    assert.equal(extra["x-entra-auth-test"], "yes");
   });
 
   it("signs in a named user (login hint) silently when the broker has them", async () => {

@@ -165,3 +165,38 @@ describe("PublicClientApplication without a broker", () => {
     assert.equal(account?.username, ALICE);
   });
 });
+
+describe("PublicClientApplication with a persistent cache", () => {
+  it("shares sign-ins between instances through the file", async () => {
+    const { mkdtempSync, rmSync, statSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const dir = mkdtempSync(join(tmpdir(), "entra-auth-pca-"));
+    try {
+      const path = join(dir, "cache.json");
+      const { app } = setup({ persistentCache: { encryption: "plaintext", path } });
+      const first = await app.acquireTokenInteractive({ scopes: SCOPES, loginHint: ALICE });
+      assert.equal(statSync(path).mode & 0o777, 0o600, "owner-only file");
+      const other = new PublicClientApplication({
+        clientId: TEST_CLIENT_ID,
+        authority: AUTHORITY,
+        fetch: () => Promise.reject(new Error("offline: must be served from the file")),
+        persistentCache: { encryption: "plaintext", path },
+      });
+      const [account] = await other.getAccounts();
+      const silent = await other.acquireTokenSilent({ scopes: SCOPES, account });
+      assert.equal(silent.accessToken, first.accessToken);
+      assert.throws(
+        () =>
+          new PublicClientApplication({
+            clientId: TEST_CLIENT_ID,
+            persistentCache: { encryption: "plaintext", path },
+            cache: { cachePlugin: { beforeCacheAccess() {}, afterCacheAccess() {} } },
+          }),
+        /either/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,205 @@
+/**
+ * The cache file's I/O: owner-only permissions, atomic replacement (temporary file in the
+ * same folder, write, fsync, rename, fsync the folder), and keeping a bad file aside.
+ *
+ * @module
+ */
+
+import { mkdir, open, readdir, rename, stat, unlink } from "node:fs/promises";
+import { platform } from "node:os";
+import { basename, dirname, join } from "node:path";
+import process from "node:process";
+
+/** What was read from the cache file. */
+export interface FileSnapshot {
+  /** The file's bytes. */
+  bytes: Uint8Array;
+  /** Identifies this version of the file (inode, size, modification time). */
+  version: string;
+}
+
+function versionOf(s: { ino: number | bigint; size: number | bigint; mtimeMs: number; }): string {
+  return `${s.ino}:${s.size}:${s.mtimeMs}`;
+}
+
+function isNotFound(err: unknown): boolean {
+  return (err as { code?: string; })?.code === "ENOENT";
+}
+
+/**
+ * The version of the file without reading it (to skip re-reading an unchanged file).
+ *
+ * @param path the file
+ * @returns its version, or undefined when it does not exist
+ * @example
+ * ```ts
+ * import { fileVersion } from "./atomic_file.ts";
+ * console.log(await fileVersion("/tmp/cache.json")); // e.g. "1234:512:1700000000000"
+ * ```
+ */
+export async function fileVersion(path: string): Promise<string | undefined> {
+  try {
+    return versionOf(await stat(path));
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Reads the file, or returns undefined when it does not exist.
+ *
+ * @param path the file
+ * @returns its bytes and version
+ * @throws the I/O error for anything but a missing file
+ * @example
+ * ```ts
+ * import { readSnapshot } from "./atomic_file.ts";
+ * const snapshot = await readSnapshot("/tmp/cache.json");
+ * console.log(snapshot?.bytes.length);
+ * ```
+ */
+export async function readSnapshot(path: string): Promise<FileSnapshot | undefined> {
+  let handle;
+  try {
+    handle = await open(path, "r");
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+  try {
+    const info = await handle.stat();
+    const bytes = new Uint8Array(await handle.readFile());
+    return { bytes, version: versionOf(info) };
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Creates the folder of `path` (and its parents) with owner-only permissions when missing.
+ * Existing folders are left as they are.
+ *
+ * @param path a file path
+ * @example
+ * ```ts
+ * import { ensureFolder } from "./atomic_file.ts";
+ * await ensureFolder("/tmp/entra-auth-example/cache.json");
+ * ```
+ */
+export async function ensureFolder(path: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+}
+
+const TMP_MARK = ".tmp-";
+
+/**
+ * Replaces the file atomically: a crash at any instant leaves the old or the new content,
+ * never a mix. The new file is readable and writable by its owner only (0600).
+ *
+ * @param path the file
+ * @param bytes the new content
+ * @returns the new file's version
+ * @throws the I/O error (the temporary file is removed)
+ * @example
+ * ```ts
+ * import { writeAtomic } from "./atomic_file.ts";
+ * await writeAtomic("/tmp/entra-auth-example/cache.json", new TextEncoder().encode("{}"));
+ * ```
+ */
+export async function writeAtomic(path: string, bytes: Uint8Array): Promise<string> {
+  await ensureFolder(path);
+  const random = crypto.getRandomValues(new Uint32Array(1))[0].toString(36);
+  const tmp = `${path}${TMP_MARK}${process.pid}-${random}`;
+  const handle = await open(tmp, "wx", 0o600);
+  try {
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, path);
+  } catch (err) {
+    await unlink(tmp).catch(() => {});
+    throw err;
+  }
+  await syncFolder(dirname(path));
+  return (await fileVersion(path)) ?? "";
+}
+
+/** Flushes a folder's entries (the rename) to disk; Windows has no such call. */
+async function syncFolder(folder: string): Promise<void> {
+  if (platform() === "win32") return;
+  const handle = await open(folder, "r");
+  try {
+    await handle.sync();
+  } catch {
+    // some file systems refuse fsync on folders: the rename is still atomic
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Removes temporary files that processes killed mid-write left next to the cache file. Call
+ * it while holding the lock. Only files older than `minAgeMs` are removed.
+ *
+ * @param path the cache file
+ * @param minAgeMs how old a leftover must be
+ * @returns how many were removed
+ * @example
+ * ```ts
+ * import { removeLeftovers } from "./atomic_file.ts";
+ * console.log(await removeLeftovers("/tmp/entra-auth-example/cache.json"));
+ * ```
+ */
+export async function removeLeftovers(path: string, minAgeMs = 60_000): Promise<number> {
+  const prefix = basename(path) + TMP_MARK;
+  let removed = 0;
+  let names: string[];
+  try {
+    names = await readdir(dirname(path));
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const file = join(dirname(path), name);
+    try {
+      if (Date.now() - (await stat(file)).mtimeMs < minAgeMs) continue;
+      await unlink(file);
+      removed++;
+    } catch {
+      // gone already
+    }
+  }
+  return removed;
+}
+
+/**
+ * Moves an unreadable cache file aside as `<path>.corrupt-<timestamp>` so that nothing is
+ * lost, and a new cache can start.
+ *
+ * @param path the file
+ * @returns the backup's path
+ * @example
+ * ```ts
+ * import { keepAside } from "./atomic_file.ts";
+ * console.log(await keepAside("/tmp/entra-auth-example/cache.json")); // ….corrupt-2024-…
+ * ```
+ */
+export async function keepAside(path: string): Promise<string> {
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  let backup = `${path}.corrupt-${stamp}`;
+  for (let n = 1;; n++) {
+    try {
+      await stat(backup);
+      backup = `${path}.corrupt-${stamp}-${n}`;
+    } catch {
+      break;
+    }
+  }
+  await rename(path, backup);
+  return backup;
+}

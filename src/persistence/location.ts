@@ -1,0 +1,49 @@
+/**
+ * Where the persistent cache lives by default: the per-user cache folder each OS reserves for
+ * it (Linux `$XDG_CACHE_HOME` or `~/.cache`, macOS `~/Library/Caches`, Windows
+ * `%LOCALAPPDATA%`), in an `entra-auth` folder.
+ *
+ * @module
+ */
+
+import { homedir, platform } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+
+/** What the default location depends on (all read from the process when omitted). */
+export interface LocationInputs {
+  /** `process.platform`'s value. */
+  platform?: string;
+  /** The environment. */
+  env?: Record<string, string | undefined>;
+  /** The user's home folder. */
+  home?: string;
+}
+
+/**
+ * The default path of a persistent cache file.
+ *
+ * @param name the cache's name (the file is `<name>.json`); default `token_cache`
+ * @param inputs platform, environment and home folder, for tests
+ * @returns an absolute path
+ * @example
+ * ```ts
+ * import { defaultCachePath } from "@entra-auth/core";
+ * console.log(defaultCachePath()); // e.g. /home/me/.cache/entra-auth/token_cache.json
+ * ```
+ */
+export function defaultCachePath(name = "token_cache", inputs: LocationInputs = {}): string {
+  const os = inputs.platform ?? platform();
+  const env = inputs.env ?? process.env;
+  const home = inputs.home ?? homedir();
+  const file = `${name.replace(/[^\w.-]/g, "_")}.json`;
+  if (os === "win32") {
+    const base = env.LOCALAPPDATA || join(home, "AppData", "Local");
+    return join(base, "entra-auth", file);
+  }
+  if (os === "darwin") return join(home, "Library", "Caches", "entra-auth", file);
+  const xdg = env.XDG_CACHE_HOME;
+  // The XDG spec: a relative value is invalid and must be ignored.
+  const base = xdg && xdg.startsWith("/") ? xdg : join(home, ".cache");
+  return join(base, "entra-auth", file);
+}
