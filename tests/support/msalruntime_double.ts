@@ -5,15 +5,9 @@
  * are bound through ffi/msalruntime/symbols.ts like the real library's.
  */
 
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, renameSync, statSync } from "node:fs";
-import { join } from "node:path";
-import process from "node:process";
 import type { SymbolTable } from "../../ffi/types.ts";
-import { repoPath } from "./paths.ts";
+import { buildNative } from "./native.ts";
 
-const nativeDir = repoPath("tests", "native");
-const buildDir = join(nativeDir, "build");
 const SOURCE = "msalruntime_double.c";
 
 /**
@@ -23,24 +17,7 @@ const SOURCE = "msalruntime_double.c";
  * @throws Error when `cc` fails (its output is in the error)
  */
 export function msalRuntimeDoublePath(): string {
-  const target = join(buildDir, "libmsalruntime_double.so");
-  const source = join(nativeDir, SOURCE);
-  if (existsSync(target) && statSync(target).mtimeMs >= statSync(source).mtimeMs) return target;
-  mkdirSync(buildDir, { recursive: true });
-  const temp = `${target}.${process.pid}.tmp`;
-  execFileSync("cc", [
-    "-O2",
-    "-shared",
-    "-fPIC",
-    "-pthread",
-    "-Wall",
-    "-Wextra",
-    "-o",
-    temp,
-    source,
-  ], { stdio: "pipe" });
-  renameSync(temp, target);
-  return target;
+  return buildNative("libmsalruntime_double.so", [SOURCE], ["-Wall", "-Wextra"]);
 }
 
 /** The double's handle kinds, as `double_live_handles` takes them. */

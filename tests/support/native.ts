@@ -13,7 +13,16 @@ import { repoPath } from "./paths.ts";
 const nativeDir = repoPath("tests", "native");
 const buildDir = join(nativeDir, "build");
 
-function build(output: string, sources: string[], extra: string[] = []): string {
+/**
+ * Compiles C sources from tests/native/ into a shared library in tests/native/build/ when the
+ * library is older than its sources (atomic rename: safe when test processes race).
+ *
+ * @param output the library's path under tests/native/build/
+ * @param sources source files under tests/native/
+ * @param extra more `cc` arguments
+ * @returns the library's path
+ */
+export function buildNative(output: string, sources: string[], extra: string[] = []): string {
   const target = join(buildDir, output);
   const newest = Math.max(...sources.map((s) => statSync(join(nativeDir, s)).mtimeMs));
   if (existsSync(target) && statSync(target).mtimeMs >= newest) return target;
@@ -39,8 +48,8 @@ function build(output: string, sources: string[], extra: string[] = []): string 
  * library error path of the real binding.
  */
 export function msalRuntimeMissingDependency(): string {
-  build(join("stubdep", "libsoup-2.4.so.1"), ["ftdep.c"], ["-Wl,-soname,libsoup-2.4.so.1"]);
-  return build(join("stub", "libmsalruntime.so"), ["ftneeds.c"], [
+  buildNative(join("stubdep", "libsoup-2.4.so.1"), ["ftdep.c"], ["-Wl,-soname,libsoup-2.4.so.1"]);
+  return buildNative(join("stub", "libmsalruntime.so"), ["ftneeds.c"], [
     `-L${join(buildDir, "stubdep")}`,
     "-l:libsoup-2.4.so.1",
   ]);
@@ -51,9 +60,9 @@ export function nativeTestLibraries(): {
   fftest: string;
   needsMissingDependency: string;
 } {
-  const fftest = build("libfftest.so", ["fftest.c"]);
-  build(join("deps", "libftdep.so.1"), ["ftdep.c"], ["-Wl,-soname,libftdep.so.1"]);
-  const needs = build("libftneeds.so", ["ftneeds.c"], [
+  const fftest = buildNative("libfftest.so", ["fftest.c"]);
+  buildNative(join("deps", "libftdep.so.1"), ["ftdep.c"], ["-Wl,-soname,libftdep.so.1"]);
+  const needs = buildNative("libftneeds.so", ["ftneeds.c"], [
     `-L${join(buildDir, "deps")}`,
     "-l:libftdep.so.1",
   ]);
