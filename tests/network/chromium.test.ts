@@ -1,15 +1,13 @@
 /**
  * End to end with a real headless Chromium as the system browser (through `openBrowser`):
  * interactive sign-in and device code against the Entra emulator served on 127.0.0.1, and
- * interactive sign-in plus refresh against oidc-provider as a generic OpenID provider
- * (Node only).
+ * interactive sign-in plus refresh against oidc-provider as a generic OpenID provider (run
+ * by Node in a process of its own, whichever runtime runs the tests).
  */
 
 import assert from "node:assert/strict";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type ChildProcess, spawn } from "node:child_process";
 import { after, before, describe, it } from "node:test";
-import { currentRuntime } from "../../ffi/runtime.ts";
 import { InteractionRequiredError } from "../../src/errors.ts";
 import { clearAuthorityCache } from "../../src/network/authority_metadata.ts";
 import {
@@ -27,6 +25,7 @@ import {
   TEST_CLIENT_ID,
   TEST_TENANT_ID,
 } from "../support/network_emulator.ts";
+import { repoPath } from "../support/paths.ts";
 
 const skip = chromiumMissing();
 
@@ -136,50 +135,38 @@ describe("real Chromium against the Entra emulator", { skip, timeout: 120_000 },
   });
 });
 
-const nodeOnly = currentRuntime() === "node"
-  ? skip
-  : "oidc-provider is a Node-only dev dependency (it relies on Node's own HTTP internals); run under Node";
-
 describe(
   "real Chromium against oidc-provider (generic OIDC)",
-  { skip: nodeOnly, timeout: 120_000 },
+  { skip, timeout: 120_000 },
   () => {
     let browser: TestBrowser;
-    let http: Server;
+    let provider: ChildProcess;
     let issuer: string;
     const CLIENT = "entra-auth-oidc-test";
 
     before(async () => {
       browser = await launchChromium();
-      http = createServer();
-      await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
-      issuer = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-      const name = "oidc-provider";
-      const { default: Provider } = await import(name);
-      const provider = new Provider(issuer, {
-        clients: [{
-          client_id: CLIENT,
-          application_type: "native",
-          token_endpoint_auth_method: "none",
-          redirect_uris: ["http://127.0.0.1/cb"],
-          grant_types: ["authorization_code", "refresh_token"],
-          response_types: ["code"],
-        }],
-        pkce: { required: () => true },
-        features: { devInteractions: { enabled: true } },
-        findAccount: (_ctx: unknown, id: string) => ({
-          accountId: id,
-          claims: () => ({ sub: id, name: `User ${id}` }),
-        }),
-        claims: { openid: ["sub"], profile: ["name"] },
+      // oidc-provider runs on Node (it relies on Node's HTTP internals) in a process of its
+      // own, whichever runtime runs this test.
+      provider = spawn("node", [repoPath("tests", "support", "oidc_provider_server.mjs"), CLIENT], {
+        stdio: ["pipe", "pipe", "inherit"],
       });
-      http.on("request", provider.callback());
+      issuer = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        provider.stdout!.on("data", (d) => {
+          out += d;
+          const line = out.split("\n")[0];
+          if (out.includes("\n")) resolve(JSON.parse(line).issuer);
+        });
+        provider.on("exit", (code) => reject(new Error(`oidc-provider exited (${code})`)));
+        setTimeout(() => reject(new Error("oidc-provider did not start")), 20_000);
+      });
       clearAuthorityCache();
     });
     after(async () => {
       await browser?.close();
-      http?.closeAllConnections();
-      await new Promise<void>((r) => (http ? http.close(() => r()) : r()));
+      provider?.stdin?.end();
+      provider?.kill("SIGKILL");
     });
 
     it("signs in with PKCE, checks the generic issuer, and refreshes", async () => {
