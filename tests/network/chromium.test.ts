@@ -155,8 +155,9 @@ describe(
         let out = "";
         provider.stdout!.on("data", (d) => {
           out += d;
-          const line = out.split("\n")[0];
-          if (out.includes("\n")) resolve(JSON.parse(line).issuer);
+          // oidc-provider prints warnings on stdout too: find our line.
+          const line = out.split("\n").find((l) => l.startsWith("{\"issuer\""));
+          if (line) resolve(JSON.parse(line).issuer);
         });
         provider.on("exit", (code) => reject(new Error(`oidc-provider exited (${code})`)));
         setTimeout(() => reject(new Error("oidc-provider did not start")), 20_000);
@@ -218,6 +219,40 @@ describe(
         acquireByRefreshToken({ ...common, refreshToken: "not-a-refresh-token" }),
         (err) => err instanceof InteractionRequiredError && err.server?.error === "invalid_grant",
       );
+      await page.close();
+    });
+
+    it("completes the device code flow at oidc-provider in the browser", async () => {
+      const page = await browser.newPage();
+      let browsing: Promise<string> | undefined;
+      const { idTokenClaims } = await acquireByDeviceCode({
+        clientId: CLIENT,
+        authority: issuer,
+        authorityType: "oidc",
+        scopes: [],
+        deviceCodeCallback: (info) => {
+          browsing = (async () => {
+            await page.goto(info.verificationUriComplete ?? info.verificationUri);
+            // oidc-provider's pages: confirm the code, sign in, consent.
+            for (let i = 0; i < 6; i++) {
+              if (await page.$("input[name=login]")) {
+                await page.fill("input[name=login]", "carol");
+                await page.fill("input[name=password]", "any");
+              }
+              const submit = await page.$("button[type=submit]");
+              if (!submit) break;
+              await submit.click();
+              await page.waitForLoadState();
+            }
+            return (await page.textContent("body")) ?? "";
+          })();
+        },
+      });
+      assert.match(await browsing!, /Sign-in Success/);
+      // The browser may still hold bob's session from the previous test; else carol signs in.
+      assert.ok(["bob", "carol"].includes(String(idTokenClaims?.sub)), String(idTokenClaims?.sub));
+      assert.equal(idTokenClaims?.aud, CLIENT);
+      assert.equal(idTokenClaims?.iss, issuer);
       await page.close();
     });
   },

@@ -16,11 +16,15 @@ const provider = new Provider(issuer, {
     application_type: "native",
     token_endpoint_auth_method: "none",
     redirect_uris: ["http://127.0.0.1/cb"],
-    grant_types: ["authorization_code", "refresh_token"],
+    grant_types: [
+      "authorization_code",
+      "refresh_token",
+      "urn:ietf:params:oauth:grant-type:device_code",
+    ],
     response_types: ["code"],
   }],
   pkce: { required: () => true },
-  features: { devInteractions: { enabled: true } },
+  features: { devInteractions: { enabled: true }, deviceFlow: { enabled: true } },
   findAccount: (_ctx, id) => ({ accountId: id, claims: () => ({ sub: id, name: `User ${id}` }) }),
   claims: { openid: ["sub"], profile: ["name"] },
 });
