@@ -13,8 +13,6 @@ import type {
   RuntimeAuthParameters,
   RuntimeAuthResult,
 } from "../../ffi/msalruntime/binding.ts";
-import { startMsalRuntime } from "../../ffi/msalruntime/locate.ts";
-import { consoleWindowHandle } from "../../ffi/msalruntime/window.ts";
 import {
   BrokerError,
   EntraAuthError,
@@ -75,7 +73,10 @@ export class BrokerClient {
    * missing, or no broker on the bus), after logging a warning that says why.
    */
   async available(): Promise<MsalRuntime | undefined> {
-    this.#runtime ??= startMsalRuntime(this.#settings.libraryPath).then(async (rt) => {
+    // Loaded on first use: an app that never reaches the broker never loads the binding.
+    this.#runtime ??= import("../../ffi/msalruntime/locate.ts").then(({ startMsalRuntime }) =>
+      startMsalRuntime(this.#settings.libraryPath)
+    ).then(async (rt) => {
       // The PII switch is process-wide in MSALRuntime: an app that turned it on enables it for
       // all; an app that did not is then given no broker log lines rather than personal data.
       if (this.#logger.piiEnabled) await rt.setPiiEnabled(true);
@@ -144,6 +145,7 @@ export class BrokerClient {
       }
       return value;
     }
+    const { consoleWindowHandle } = await import("../../ffi/msalruntime/window.ts");
     const console = await consoleWindowHandle();
     if (console === undefined) {
       throw new BrokerError(

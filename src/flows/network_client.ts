@@ -13,16 +13,18 @@ import { authenticationResultFrom } from "../cache/result.ts";
 import { TokenCache } from "../cache/token_cache.ts";
 import { InteractionRequiredError, ServerError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
-import {
-  acquireByAuthCode,
-  acquireByDeviceCode,
-  acquireByRefreshToken,
-  type AuthCodeRequest,
-  type DeviceCodeInfo,
-  type NetworkRequest,
-  type NetworkTokenResult,
+import type {
+  AuthCodeRequest,
+  DeviceCodeInfo,
+  NetworkRequest,
+  NetworkTokenResult,
 } from "../network/client.ts";
 import type { AccountInfo, AuthenticationResult } from "../result.ts";
+
+/** The network flows, loaded on first use: a token served from the cache needs none of them. */
+function network(): Promise<typeof import("../network/client.ts")> {
+  return import("../network/client.ts");
+}
 
 /** Settings of the network path (internal). */
 export interface NetworkSettings extends
@@ -109,6 +111,7 @@ export class NetworkClient {
 
   /** Browser sign-in with PKCE through a loopback redirect. */
   async acquireTokenInteractive(request: NetworkInteractiveRequest): Promise<AuthenticationResult> {
+    const { acquireByAuthCode } = await network();
     const result = await acquireByAuthCode({
       ...this.#base(request.correlationId, request.scopes, request.signal),
       claims: request.claims,
@@ -133,6 +136,7 @@ export class NetworkClient {
     signal?: AbortSignal;
     correlationId: string;
   }): Promise<AuthenticationResult> {
+    const { acquireByDeviceCode } = await network();
     const result = await acquireByDeviceCode({
       ...this.#base(request.correlationId, request.scopes, request.signal),
       claims: request.claims,
@@ -199,6 +203,7 @@ export class NetworkClient {
     let lastError: unknown;
     for (const { rt, familyId } of attempts) {
       try {
+        const { acquireByRefreshToken } = await network();
         const result = await acquireByRefreshToken({
           ...this.#base(correlationId, request.scopes, request.signal),
           claims: request.claims,
