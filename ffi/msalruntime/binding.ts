@@ -122,8 +122,11 @@ export class RuntimeAccount {
 /** Status 6 at startup: no broker on the bus; the library works in local mode only. */
 const STATUS_API_CONTRACT_VIOLATION = 6;
 const STATUS_INSUFFICIENT_BUFFER = 10;
-/** First buffer of a string getter: tokens (about 1–2 KB) fit, so one call usually does. */
-const STRING_BUFFER_UNITS = 4096;
+/**
+ * First buffer of a token getter: tokens (about 1–2 KB) fit, so one call usually does. Other
+ * getters start smaller, sized to their usual values; a larger value costs one more call.
+ */
+const TOKEN_UNITS = 4096;
 const STARTUP_TIMEOUT_MS = 30_000;
 
 /** The two bindings of the same library (see {@link MsalRuntime.create}). */
@@ -335,6 +338,7 @@ export class MsalRuntime {
       options,
       (p, corr, cb, id, out) =>
         this.#lib.MSALRUNTIME_AcquireTokenSilentlyAsync(p, corr, account.handle, cb, id, out),
+      false, // the caller holds the account: reading it again costs 11 calls
     );
   }
 
@@ -496,6 +500,7 @@ export class MsalRuntime {
       id: bigint,
       out: BigUint64Array,
     ) => Promise<bigint>,
+    readAccount = true,
   ): Promise<RuntimeAuthResult> {
     const handle = await this.#createParameters(params);
     try {
@@ -506,7 +511,7 @@ export class MsalRuntime {
         (corr, cb, id, out) => issue(handle, corr, cb, id, out),
       );
       try {
-        return await this.#readAuthResult(result, operation);
+        return await this.#readAuthResult(result, operation, readAccount);
       } finally {
         await this.#release("ReleaseAuthResult", result);
       }
@@ -620,12 +625,19 @@ export class MsalRuntime {
     }
   }
 
-  async #readAuthResult(result: bigint, operation: string): Promise<RuntimeAuthResult> {
+  async #readAuthResult(
+    result: bigint,
+    operation: string,
+    readAccount: boolean,
+  ): Promise<RuntimeAuthResult> {
     const lib = this.#lib;
     await this.#throwResultError(operation, (out) => lib.MSALRUNTIME_GetError(result, out));
-    const accountOut = new BigUint64Array(1);
-    await this.#check(await lib.MSALRUNTIME_GetAccount(result, accountOut));
-    const account = accountOut[0] === 0n ? undefined : await this.#account(accountOut[0]);
+    let account: RuntimeAccount | undefined;
+    if (readAccount) {
+      const accountOut = new BigUint64Array(1);
+      await this.#check(await lib.MSALRUNTIME_GetAccount(result, accountOut));
+      if (accountOut[0] !== 0n) account = await this.#account(accountOut[0]);
+    }
     try {
       const expires = new BigInt64Array(1);
       await this.#check(await lib.MSALRUNTIME_GetExpiresOn(result, expires));
@@ -633,12 +645,16 @@ export class MsalRuntime {
       await this.#check(await lib.MSALRUNTIME_IsPopAuthorization(result, pop));
       return {
         account,
-        idTokenClaims: await this.#getString(lib.MSALRUNTIME_GetIdToken, result),
-        rawIdToken: await this.#getString(lib.MSALRUNTIME_GetRawIdToken, result),
-        accessToken: await this.#getString(lib.MSALRUNTIME_GetAccessToken, result),
-        grantedScopes: await this.#getString(lib.MSALRUNTIME_GetGrantedScopes, result),
-        authorizationHeader: await this.#getString(lib.MSALRUNTIME_GetAuthorizationHeader, result),
-        telemetry: await this.#getString(lib.MSALRUNTIME_GetTelemetryData, result),
+        idTokenClaims: await this.#getString(lib.MSALRUNTIME_GetIdToken, result, 2048),
+        rawIdToken: await this.#getString(lib.MSALRUNTIME_GetRawIdToken, result, TOKEN_UNITS),
+        accessToken: await this.#getString(lib.MSALRUNTIME_GetAccessToken, result, TOKEN_UNITS),
+        grantedScopes: await this.#getString(lib.MSALRUNTIME_GetGrantedScopes, result, 512),
+        authorizationHeader: await this.#getString(
+          lib.MSALRUNTIME_GetAuthorizationHeader,
+          result,
+          TOKEN_UNITS,
+        ),
+        telemetry: await this.#getString(lib.MSALRUNTIME_GetTelemetryData, result, 2048),
         expiresOn: Number(expires[0]),
         isPop: pop[0] !== 0,
       };
@@ -650,7 +666,7 @@ export class MsalRuntime {
 
   async #account(handle: bigint): Promise<RuntimeAccount> {
     const lib = this.#lib;
-    const get = (fn: Lib["MSALRUNTIME_GetAccountId"]) => this.#getString(fn, handle);
+    const get = (fn: Lib["MSALRUNTIME_GetAccountId"]) => this.#getString(fn, handle, 256);
     try {
       const data: RuntimeAccountData = {
         accountId: await get(lib.MSALRUNTIME_GetAccountId),
@@ -679,6 +695,7 @@ export class MsalRuntime {
       size: ArrayBufferView | null,
     ) => Promise<bigint>,
     handle: bigint,
+    initialUnits: number,
   ): Promise<string> {
     return readSizedStringAsync(this.#enc, async (buffer, size) => {
       const err = await fn(handle, buffer, size);
@@ -692,7 +709,7 @@ export class MsalRuntime {
       }
       await this.#releaseError(statusErr);
       throw brokerErrorFrom(await this.#readError(err), "string getter");
-    }, STRING_BUFFER_UNITS);
+    }, initialUnits);
   }
 
   async #throwResultError(

@@ -214,7 +214,7 @@ export class BrokerClient {
         this.#options(request, this.#settings.silentTimeoutMs),
       ),
     );
-    return this.#result(r, request.correlationId);
+    return this.#result(r, request.correlationId, native);
   }
 
   /** The accounts the broker has for this app. */
@@ -319,9 +319,14 @@ export class BrokerClient {
     }
   }
 
-  #result(r: RuntimeAuthResult, correlationId: string): AuthenticationResult {
+  #result(
+    r: RuntimeAuthResult,
+    correlationId: string,
+    known?: RuntimeAccount,
+  ): AuthenticationResult {
     const claims = parseClaims(r.idTokenClaims, r.rawIdToken);
-    const account = r.account ? toAccountInfo(r.account, claims) : accountFromClaims(claims);
+    const from = r.account ?? known;
+    const account = from ? toAccountInfo(from, claims) : accountFromClaims(claims);
     if (r.account) this.#keep(r.account);
     const isPop = r.isPop;
     return {

@@ -267,6 +267,7 @@ describe("MSALRuntime binding against the C test double", () => {
       assert.equal(r.username, "alice@contoso.example");
       assert.equal(r.usernames.length, 3);
       assert.equal(r.tokenUser, "bob@contoso.example");
+      assert.equal(r.tokenHasAccount, false, "the silent result does not read the account again");
       assert.equal(r.signOut, null);
       assert.equal(r.missing, null, "status 16 from ReadAccountById is 'no account'");
       assertReleased(r, ["async"]);
