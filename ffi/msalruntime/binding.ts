@@ -16,117 +16,29 @@ import {
   NativeTimeoutError,
 } from "../../src/errors.ts";
 import { CompletionRouter } from "../completion.ts";
-import { encodeString, readSizedStringAsync, type StringEncoding } from "../strings.ts";
 import type { FfiBackend, NativeCallback, NativeLibrary } from "../types.ts";
+import { NativeIo } from "./native_io.ts";
 import type { MsalRuntimeSymbols, OffThreadSymbols } from "./symbols.ts";
+import type {
+  Lib,
+  RuntimeAccount,
+  RuntimeAuthParameters,
+  RuntimeAuthResult,
+  RuntimeCallOptions,
+  RuntimeLogSink,
+} from "./types.ts";
 
-/**
- * The bound functions as the binding uses them: every call is awaited, whether the table in
- * use runs it inline (a plain value) or off the JavaScript thread (a Promise).
- */
-type Lib = NativeLibrary<OffThreadSymbols<MsalRuntimeSymbols>>["symbols"];
-
-/** Parameters of one request, set on a native AUTH_PARAMETERS handle. */
-export interface RuntimeAuthParameters {
-  clientId: string;
-  authority: string;
-  scopes: readonly string[];
-  redirectUri: string;
-  /** Decoded claims JSON (`{"access_token":{…}}`). */
-  claims?: string;
-  accessTokenToRenew?: string;
-  pop?: { method: string; host: string; path?: string; nonce?: string; };
-  additionalParameters?: Readonly<Record<string, string>>;
-}
-
-/** Account fields as MSALRuntime reports them. */
-export interface RuntimeAccountData {
-  accountId: string;
-  homeAccountId: string;
-  environment: string;
-  realm: string;
-  localAccountId: string;
-  username: string;
-  name: string;
-  givenName: string;
-  familyName: string;
-  clientInfo: string;
-}
-
-/** What a completed auth operation returned, read out of the native result. */
-export interface RuntimeAuthResult {
-  account?: RuntimeAccount;
-  /** The id token's decoded claims as JSON text. */
-  idTokenClaims: string;
-  rawIdToken: string;
-  accessToken: string;
-  grantedScopes: string;
-  authorizationHeader: string;
-  /** Access token expiry, Unix seconds. */
-  expiresOn: number;
-  isPop: boolean;
-  telemetry: string;
-}
-
-/** Per-call options. */
-export interface RuntimeCallOptions {
-  correlationId: string;
-  timeoutMs: number;
-  signal?: AbortSignal;
-}
-
-/** A log line from MSALRuntime, with its level (1 trace … 6 fatal). */
-export type RuntimeLogSink = (level: number, message: string) => void;
-
-const accountRegistry = new FinalizationRegistry<() => void>((release) => release());
-
-/**
- * An MSALRuntime account handle with the account's fields. Owned: {@link RuntimeAccount.close}
- * releases the handle once; a finalizer is the backstop.
- */
-export class RuntimeAccount {
-  /** The account's fields. */
-  readonly data: RuntimeAccountData;
-  #handle: bigint;
-  #release: (handle: bigint) => void;
-
-  /** @internal */
-  constructor(handle: bigint, data: RuntimeAccountData, release: (handle: bigint) => void) {
-    this.#handle = handle;
-    this.data = data;
-    this.#release = release;
-    accountRegistry.register(this, () => release(handle), this);
-  }
-
-  /** @internal the native handle; valid until close(). */
-  get handle(): bigint {
-    if (this.#handle === 0n) throw new EntraAuthError("invalid_argument", "account is closed");
-    return this.#handle;
-  }
-
-  /** Releases the native handle. Idempotent. */
-  close(): void {
-    if (this.#handle === 0n) return;
-    const handle = this.#handle;
-    this.#handle = 0n;
-    accountRegistry.unregister(this);
-    this.#release(handle);
-  }
-
-  /** Releases the native handle. */
-  [Symbol.dispose](): void {
-    this.close();
-  }
-}
+export {
+  RuntimeAccount,
+  type RuntimeAccountData,
+  type RuntimeAuthParameters,
+  type RuntimeAuthResult,
+  type RuntimeCallOptions,
+  type RuntimeLogSink,
+} from "./types.ts";
 
 /** Status 6 at startup: no broker on the bus; the library works in local mode only. */
 const STATUS_API_CONTRACT_VIOLATION = 6;
-const STATUS_INSUFFICIENT_BUFFER = 10;
-/**
- * First buffer of a token getter: tokens (about 1–2 KB) fit, so one call usually does. Other
- * getters start smaller, sized to their usual values; a larger value costs one more call.
- */
-const TOKEN_UNITS = 4096;
 const STARTUP_TIMEOUT_MS = 30_000;
 
 /** The two bindings of the same library (see {@link MsalRuntime.create}). */
@@ -156,7 +68,7 @@ export class MsalRuntime {
   readonly path: string;
   readonly #libraries: MsalRuntimeLibraries;
   #lib: Lib;
-  readonly #enc: StringEncoding;
+  readonly #io: NativeIo;
   readonly #auth: CompletionRouter;
   readonly #signOut: CompletionRouter;
   readonly #readAccount: CompletionRouter;
@@ -208,24 +120,27 @@ export class MsalRuntime {
     this.#libraries = libraries;
     this.path = libraries.inline.path;
     this.#lib = libraries.inline.symbols as unknown as Lib;
-    this.#enc = windows ? "utf16" : "utf8";
+    this.#io = new NativeIo(() => this.#lib, windows ? "utf16" : "utf8");
     this.#backend = backend;
-    this.#auth = new CompletionRouter(backend, (r) => this.#release("ReleaseAuthResult", r));
-    this.#signOut = new CompletionRouter(backend, (r) => this.#release("ReleaseSignOutResult", r));
+    this.#auth = new CompletionRouter(backend, (r) => this.#io.release("ReleaseAuthResult", r));
+    this.#signOut = new CompletionRouter(
+      backend,
+      (r) => this.#io.release("ReleaseSignOutResult", r),
+    );
     this.#readAccount = new CompletionRouter(
       backend,
-      (r) => this.#release("ReleaseReadAccountResult", r),
+      (r) => this.#io.release("ReleaseReadAccountResult", r),
     );
     this.#discover = new CompletionRouter(
       backend,
-      (r) => this.#release("ReleaseDiscoverAccountsResult", r),
+      (r) => this.#io.release("ReleaseDiscoverAccountsResult", r),
     );
     this.brokerAvailable = true;
   }
 
   async #started(startup: bigint): Promise<void> {
     if (startup === 0n) return;
-    const info = await this.#readError(startup);
+    const info = await this.#io.readError(startup);
     if (info.status !== STATUS_API_CONTRACT_VIOLATION) {
       throw brokerErrorFrom(info, "MSALRUNTIME_Startup");
     }
@@ -249,7 +164,7 @@ export class MsalRuntime {
         }) as (...args: never[]) => void,
       );
       const out = new BigUint64Array(1);
-      await this.#check(
+      await this.#io.check(
         await this.#lib.MSALRUNTIME_RegisterLogCallback(this.#logCallback.pointer, 0n, out),
       );
       this.#logHandle = out[0];
@@ -299,7 +214,7 @@ export class MsalRuntime {
     loginHint: string,
     options: RuntimeCallOptions,
   ): Promise<RuntimeAuthResult> {
-    const hint = this.#str(loginHint);
+    const hint = this.#io.str(loginHint);
     return this.#authCall(
       "MSALRUNTIME_SignInAsync",
       params,
@@ -316,7 +231,7 @@ export class MsalRuntime {
     loginHint: string,
     options: RuntimeCallOptions,
   ): Promise<RuntimeAuthResult> {
-    const hint = this.#str(loginHint);
+    const hint = this.#io.str(loginHint);
     return this.#authCall(
       "MSALRUNTIME_SignInInteractivelyAsync",
       params,
@@ -372,7 +287,7 @@ export class MsalRuntime {
     account: RuntimeAccount,
     options: RuntimeCallOptions,
   ): Promise<void> {
-    const client = this.#str(clientId);
+    const client = this.#io.str(clientId);
     const result = await this.#call(
       this.#signOut,
       "MSALRUNTIME_SignOutSilentlyAsync",
@@ -381,12 +296,12 @@ export class MsalRuntime {
         this.#lib.MSALRUNTIME_SignOutSilentlyAsync(client, corr, account.handle, cb, id, out),
     );
     try {
-      await this.#throwResultError(
+      await this.#io.throwResultError(
         "MSALRUNTIME_SignOutSilentlyAsync",
         (out) => this.#lib.MSALRUNTIME_GetSignOutError(result, out),
       );
     } finally {
-      await this.#release("ReleaseSignOutResult", result);
+      await this.#io.release("ReleaseSignOutResult", result);
     }
   }
 
@@ -395,7 +310,7 @@ export class MsalRuntime {
     accountId: string,
     options: RuntimeCallOptions,
   ): Promise<RuntimeAccount | undefined> {
-    const idText = this.#str(accountId);
+    const idText = this.#io.str(accountId);
     const result = await this.#call(
       this.#readAccount,
       "MSALRUNTIME_ReadAccountByIdAsync",
@@ -404,23 +319,23 @@ export class MsalRuntime {
     );
     try {
       const errOut = new BigUint64Array(1);
-      await this.#check(await this.#lib.MSALRUNTIME_GetReadAccountError(result, errOut));
+      await this.#io.check(await this.#lib.MSALRUNTIME_GetReadAccountError(result, errOut));
       if (errOut[0] !== 0n) {
-        const info = await this.#readError(errOut[0]);
+        const info = await this.#io.readError(errOut[0]);
         if (info.status === 16) return undefined;
         throw brokerErrorFrom(info, "MSALRUNTIME_ReadAccountByIdAsync");
       }
       const out = new BigUint64Array(1);
-      await this.#check(await this.#lib.MSALRUNTIME_GetReadAccount(result, out));
-      return out[0] === 0n ? undefined : await this.#account(out[0]);
+      await this.#io.check(await this.#lib.MSALRUNTIME_GetReadAccount(result, out));
+      return out[0] === 0n ? undefined : await this.#io.account(out[0]);
     } finally {
-      await this.#release("ReleaseReadAccountResult", result);
+      await this.#io.release("ReleaseReadAccountResult", result);
     }
   }
 
   /** DiscoverAccountsAsync: every account the broker knows for `clientId`. */
   async discoverAccounts(clientId: string, options: RuntimeCallOptions): Promise<RuntimeAccount[]> {
-    const client = this.#str(clientId);
+    const client = this.#io.str(clientId);
     const result = await this.#call(
       this.#discover,
       "MSALRUNTIME_DiscoverAccountsAsync",
@@ -429,23 +344,23 @@ export class MsalRuntime {
     );
     const accounts: RuntimeAccount[] = [];
     try {
-      await this.#throwResultError(
+      await this.#io.throwResultError(
         "MSALRUNTIME_DiscoverAccountsAsync",
         (out) => this.#lib.MSALRUNTIME_GetDiscoverAccountsError(result, out),
       );
       const out = new BigUint64Array(1);
       for (let i = 0; i < 10_000; i++) {
         out[0] = 0n;
-        await this.#check(await this.#lib.MSALRUNTIME_GetDiscoverAccountsAt(result, i, out));
+        await this.#io.check(await this.#lib.MSALRUNTIME_GetDiscoverAccountsAt(result, i, out));
         if (out[0] === 0n) break;
-        accounts.push(await this.#account(out[0]));
+        accounts.push(await this.#io.account(out[0]));
       }
       return accounts;
     } catch (err) {
       for (const a of accounts) a.close();
       throw err;
     } finally {
-      await this.#release("ReleaseDiscoverAccountsResult", result);
+      await this.#io.release("ReleaseDiscoverAccountsResult", result);
     }
   }
 
@@ -454,7 +369,7 @@ export class MsalRuntime {
     const fn = this.#lib.MSALRUNTIME_GetSsoPolicy;
     if (!fn) return undefined;
     const out = new Int32Array(1);
-    await this.#check(await fn(out));
+    await this.#io.check(await fn(out));
     return out[0];
   }
 
@@ -472,7 +387,7 @@ export class MsalRuntime {
     if (pending > 0 || abandoned > 0) return false;
     this.#shutDown = true;
     if (this.#logHandle !== 0n) {
-      await this.#releaseError(
+      await this.#io.releaseError(
         await this.#lib.MSALRUNTIME_ReleaseLogCallbackHandle(this.#logHandle),
       );
       this.#logHandle = 0n;
@@ -484,10 +399,6 @@ export class MsalRuntime {
   }
 
   // ---------------------------------------------------------------- plumbing
-
-  #str(value: string): Uint8Array | Uint16Array {
-    return encodeString(value, this.#enc);
-  }
 
   async #authCall(
     operation: string,
@@ -502,7 +413,7 @@ export class MsalRuntime {
     ) => Promise<bigint>,
     readAccount = true,
   ): Promise<RuntimeAuthResult> {
-    const handle = await this.#createParameters(params);
+    const handle = await this.#io.createParameters(params);
     try {
       const result = await this.#call(
         this.#auth,
@@ -511,12 +422,12 @@ export class MsalRuntime {
         (corr, cb, id, out) => issue(handle, corr, cb, id, out),
       );
       try {
-        return await this.#readAuthResult(result, operation, readAccount);
+        return await this.#io.readAuthResult(result, operation, readAccount);
       } finally {
-        await this.#release("ReleaseAuthResult", result);
+        await this.#io.release("ReleaseAuthResult", result);
       }
     } finally {
-      await this.#release("ReleaseAuthParameters", handle);
+      await this.#io.release("ReleaseAuthParameters", handle);
     }
   }
 
@@ -536,7 +447,7 @@ export class MsalRuntime {
         new EntraAuthError("invalid_argument", "MSALRuntime has been shut down"),
       );
     }
-    const corr = this.#str(options.correlationId);
+    const corr = this.#io.str(options.correlationId);
     const asyncOut = new BigUint64Array(1);
     // The issuing call may still be running (off the JavaScript thread) when the completion
     // arrives: the async handle is only known once it has returned.
@@ -545,7 +456,7 @@ export class MsalRuntime {
       await issued;
       const h = asyncOut[0];
       asyncOut[0] = 0n;
-      if (h !== 0n) await this.#release("ReleaseAsyncHandle", h);
+      if (h !== 0n) await this.#io.release("ReleaseAsyncHandle", h);
     };
     const promise = router.start(operation, {
       timeoutMs: options.timeoutMs,
@@ -554,7 +465,7 @@ export class MsalRuntime {
         void issued.then(async () => {
           const h = asyncOut[0];
           if (h !== 0n) {
-            await this.#releaseError(await this.#lib.MSALRUNTIME_CancelAsyncOperation(h));
+            await this.#io.releaseError(await this.#lib.MSALRUNTIME_CancelAsyncOperation(h));
           }
         }).catch(() => {});
       },
@@ -563,7 +474,7 @@ export class MsalRuntime {
     }, (cb, id) => {
       const call = (async () => {
         const err = await issue(corr, cb, id, asyncOut);
-        if (err !== 0n) throw brokerErrorFrom(await this.#readError(err), operation);
+        if (err !== 0n) throw brokerErrorFrom(await this.#io.readError(err), operation);
       })();
       issued = call.catch(() => {});
       return call;
@@ -578,196 +489,5 @@ export class MsalRuntime {
         throw err;
       },
     );
-  }
-
-  async #createParameters(p: RuntimeAuthParameters): Promise<bigint> {
-    const lib = this.#lib;
-    const out = new BigUint64Array(1);
-    await this.#check(
-      await lib.MSALRUNTIME_CreateAuthParameters(
-        this.#str(p.clientId),
-        this.#str(p.authority),
-        out,
-      ),
-    );
-    const h = out[0];
-    try {
-      await this.#check(await lib.MSALRUNTIME_SetRequestedScopes(h, this.#str(p.scopes.join(" "))));
-      await this.#check(await lib.MSALRUNTIME_SetRedirectUri(h, this.#str(p.redirectUri)));
-      if (p.claims) {
-        await this.#check(await lib.MSALRUNTIME_SetDecodedClaims(h, this.#str(p.claims)));
-      }
-      if (p.accessTokenToRenew) {
-        await this.#check(
-          await lib.MSALRUNTIME_SetAccessTokenToRenew(h, this.#str(p.accessTokenToRenew)),
-        );
-      }
-      if (p.pop) {
-        await this.#check(
-          await lib.MSALRUNTIME_SetPopParams(
-            h,
-            this.#str(p.pop.method),
-            this.#str(p.pop.host),
-            this.#str(p.pop.path ?? ""),
-            this.#str(p.pop.nonce ?? ""),
-          ),
-        );
-      }
-      for (const [key, value] of Object.entries(p.additionalParameters ?? {})) {
-        await this.#check(
-          await lib.MSALRUNTIME_SetAdditionalParameter(h, this.#str(key), this.#str(value)),
-        );
-      }
-      return h;
-    } catch (err) {
-      await this.#release("ReleaseAuthParameters", h);
-      throw err;
-    }
-  }
-
-  async #readAuthResult(
-    result: bigint,
-    operation: string,
-    readAccount: boolean,
-  ): Promise<RuntimeAuthResult> {
-    const lib = this.#lib;
-    await this.#throwResultError(operation, (out) => lib.MSALRUNTIME_GetError(result, out));
-    let account: RuntimeAccount | undefined;
-    if (readAccount) {
-      const accountOut = new BigUint64Array(1);
-      await this.#check(await lib.MSALRUNTIME_GetAccount(result, accountOut));
-      if (accountOut[0] !== 0n) account = await this.#account(accountOut[0]);
-    }
-    try {
-      const expires = new BigInt64Array(1);
-      await this.#check(await lib.MSALRUNTIME_GetExpiresOn(result, expires));
-      const pop = new Int32Array(1);
-      await this.#check(await lib.MSALRUNTIME_IsPopAuthorization(result, pop));
-      return {
-        account,
-        idTokenClaims: await this.#getString(lib.MSALRUNTIME_GetIdToken, result, 2048),
-        rawIdToken: await this.#getString(lib.MSALRUNTIME_GetRawIdToken, result, TOKEN_UNITS),
-        accessToken: await this.#getString(lib.MSALRUNTIME_GetAccessToken, result, TOKEN_UNITS),
-        grantedScopes: await this.#getString(lib.MSALRUNTIME_GetGrantedScopes, result, 512),
-        authorizationHeader: await this.#getString(
-          lib.MSALRUNTIME_GetAuthorizationHeader,
-          result,
-          TOKEN_UNITS,
-        ),
-        telemetry: await this.#getString(lib.MSALRUNTIME_GetTelemetryData, result, 2048),
-        expiresOn: Number(expires[0]),
-        isPop: pop[0] !== 0,
-      };
-    } catch (err) {
-      account?.close();
-      throw err;
-    }
-  }
-
-  async #account(handle: bigint): Promise<RuntimeAccount> {
-    const lib = this.#lib;
-    const get = (fn: Lib["MSALRUNTIME_GetAccountId"]) => this.#getString(fn, handle, 256);
-    try {
-      const data: RuntimeAccountData = {
-        accountId: await get(lib.MSALRUNTIME_GetAccountId),
-        homeAccountId: await get(lib.MSALRUNTIME_GetHomeAccountId),
-        environment: await get(lib.MSALRUNTIME_GetEnvironment),
-        realm: await get(lib.MSALRUNTIME_GetRealm),
-        localAccountId: await get(lib.MSALRUNTIME_GetLocalAccountId),
-        username: await get(lib.MSALRUNTIME_GetUserName),
-        name: await get(lib.MSALRUNTIME_GetDisplayName),
-        givenName: await get(lib.MSALRUNTIME_GetGivenName),
-        familyName: await get(lib.MSALRUNTIME_GetFamilyName),
-        clientInfo: await get(lib.MSALRUNTIME_GetClientInfo),
-      };
-      return new RuntimeAccount(handle, data, (h) => void this.#release("ReleaseAccount", h));
-    } catch (err) {
-      await this.#release("ReleaseAccount", handle);
-      throw err;
-    }
-  }
-
-  /** Reads a string through the sized-getter convention, releasing InsufficientBuffer errors. */
-  #getString(
-    fn: (
-      handle: bigint,
-      buffer: ArrayBufferView | null,
-      size: ArrayBufferView | null,
-    ) => Promise<bigint>,
-    handle: bigint,
-    initialUnits: number,
-  ): Promise<string> {
-    return readSizedStringAsync(this.#enc, async (buffer, size) => {
-      const err = await fn(handle, buffer, size);
-      if (err === 0n) return true;
-      // The common case, a buffer too small, needs only the status (then a second call).
-      const status = new Int32Array(1);
-      const statusErr = await this.#lib.MSALRUNTIME_GetStatus(err, status);
-      if (statusErr === 0n && status[0] === STATUS_INSUFFICIENT_BUFFER) {
-        await this.#lib.MSALRUNTIME_ReleaseError(err);
-        return false;
-      }
-      await this.#releaseError(statusErr);
-      throw brokerErrorFrom(await this.#readError(err), "string getter");
-    }, initialUnits);
-  }
-
-  async #throwResultError(
-    operation: string,
-    getError: (out: BigUint64Array) => Promise<bigint>,
-  ): Promise<void> {
-    const out = new BigUint64Array(1);
-    await this.#check(await getError(out));
-    if (out[0] !== 0n) throw brokerErrorFrom(await this.#readError(out[0]), operation);
-  }
-
-  async #check(err: bigint): Promise<void> {
-    if (err !== 0n) throw brokerErrorFrom(await this.#readError(err), "MSALRuntime");
-  }
-
-  /** Reads an error handle's status, code, tag and context, then releases it. */
-  async #readError(err: bigint): Promise<BrokerErrorInfo> {
-    const lib = this.#lib;
-    try {
-      const status = new Int32Array(1);
-      const code = new BigInt64Array(1);
-      const tag = new Int32Array(1);
-      await this.#releaseError(await lib.MSALRUNTIME_GetStatus(err, status));
-      await this.#releaseError(await lib.MSALRUNTIME_GetErrorCode(err, code));
-      await this.#releaseError(await lib.MSALRUNTIME_GetTag(err, tag));
-      let context = "";
-      try {
-        context = await readSizedStringAsync(this.#enc, async (buffer, size) => {
-          const e = await lib.MSALRUNTIME_GetContext(err, buffer, size);
-          if (e === 0n) return true;
-          await this.#releaseError(e);
-          return false;
-        }, 512);
-      } catch {
-        // keep the status; the context is only informative
-      }
-      return { status: status[0], errorCode: Number(code[0]), tag: tag[0] >>> 0, context };
-    } finally {
-      await lib.MSALRUNTIME_ReleaseError(err);
-    }
-  }
-
-  /** Releases a handle with its Release function; an error from the release is released too. */
-  async #release(
-    fn:
-      | "ReleaseAuthResult"
-      | "ReleaseSignOutResult"
-      | "ReleaseReadAccountResult"
-      | "ReleaseDiscoverAccountsResult"
-      | "ReleaseAuthParameters"
-      | "ReleaseAsyncHandle"
-      | "ReleaseAccount",
-    handle: bigint,
-  ): Promise<void> {
-    await this.#releaseError(await this.#lib[`MSALRUNTIME_${fn}`](handle));
-  }
-
-  async #releaseError(err: bigint): Promise<void> {
-    if (err !== 0n) await this.#lib.MSALRUNTIME_ReleaseError(err);
   }
 }
