@@ -61,6 +61,12 @@ if [[ "${1:-}" == "--inner" ]]; then
       printf '%s\n' "$line" >>"$results"
     done
   done
+  # The memory baseline: the library alone, from C (no JavaScript), same session.
+  if [[ -z "$only" || "native" =~ $only ]] && [[ -x .build/bench/native_baseline ]]; then
+    echo "bench/broker: native C baseline" >&2
+    .build/bench/native_baseline node_modules/@azure/msal-node-runtime/dist/linux/ubuntu/x64/libmsalruntime.so \
+      "${BENCH_BROKER_CACHED:-10000}" >"$results.native" || status=1
+  fi
   exit "$status"
 fi
 
@@ -84,12 +90,22 @@ done
 if [[ $build == 1 ]]; then
   node_modules/.bin/deno run --quiet -A scripts/build_npm.ts >/dev/null
 fi
+if [[ "$(uname -s)" == Linux ]] && command -v cc >/dev/null; then
+  mkdir -p .build/bench
+  cc -O2 -o .build/bench/native_baseline bench/broker/native_baseline.c -ldl -pthread
+fi
 
 results="$(mktemp "${TMPDIR:-/tmp}/entra-bench-broker.XXXXXX")"
-trap 'rm -f "$results"' EXIT
+trap 'rm -f "$results" "$results.native"' EXIT
 status=0
 scripts/with-broker.sh -- bash "$0" --inner "$results" "$rounds" "$only" "$profile" "${flags[@]}" ||
   status=$?
 [[ -n "$keep" ]] && cp "$results" "$keep"
 node_modules/.bin/deno run --quiet bench/broker/table.ts <"$results"
+if [[ -s "$results.native" ]]; then
+  node -e '
+const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+console.log(`memory baseline, MSALRuntime alone from C (every handle released), ${r.calls} cached calls: ` +
+  `RSS ${r.rssStartMb} -> ${r.rssEndMb} MB (growth ${(r.rssEndMb - r.rssStartMb).toFixed(1)} MB)`);' "$results.native"
+fi
 exit "$status"
