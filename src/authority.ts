@@ -36,7 +36,15 @@ export const AAD_HOSTS: ReadonlySet<string> = new Set([
   "login.microsoftonline.de",
 ]);
 
-/** The authority used when the app names none. */
+/**
+ * The authority used when the app names none.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_AUTHORITY } from "@entra-auth/core";
+ * console.log(DEFAULT_AUTHORITY); // "https://login.microsoftonline.com/common"
+ * ```
+ */
 export const DEFAULT_AUTHORITY = "https://login.microsoftonline.com/common";
 
 /**

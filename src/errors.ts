@@ -168,7 +168,15 @@ export interface BrokerErrorInfo {
   context: string;
 }
 
-/** MSALRuntime's status names, by value. */
+/**
+ * MSALRuntime's status names, by value.
+ *
+ * @example
+ * ```ts
+ * import { BROKER_STATUS_NAMES } from "@entra-auth/core";
+ * console.log(BROKER_STATUS_NAMES[2]); // "InteractionRequired"
+ * ```
+ */
 export const BROKER_STATUS_NAMES: readonly string[] = [
   "Unexpected",
   "Reserved",

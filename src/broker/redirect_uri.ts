@@ -4,7 +4,15 @@
  * @module
  */
 
-/** Linux broker (and the default for MSALRuntime on Linux). */
+/**
+ * The redirect URI of the Linux broker (register it for the app).
+ *
+ * @example
+ * ```ts
+ * import { LINUX_BROKER_REDIRECT_URI } from "@entra-auth/core";
+ * console.log(LINUX_BROKER_REDIRECT_URI);
+ * ```
+ */
 export const LINUX_BROKER_REDIRECT_URI =
   "https://login.microsoftonline.com/common/oauth2/nativeclient";
 
