@@ -5,7 +5,7 @@
 # Usage: scripts/demo.sh [deno|bun]   (default: deno)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --demo
 runtime="${1:-deno}"
 case "$runtime" in
 deno) cmd=(node_modules/.bin/deno run --quiet -A scripts/demo.ts) ;;

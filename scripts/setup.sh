@@ -4,7 +4,7 @@
 # - Debian packages (when run as root; otherwise prints the exact apt-get line):
 #   the libraries libmsalruntime.so loads, D-Bus, gnome-keyring and bubblewrap for the
 #   private broker session, and a C compiler for the native test library.
-# Usage: scripts/setup.sh [--npm-only]
+# Usage: scripts/setup.sh [--npm-only | --demo]   (--demo: only what the demo needs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +24,13 @@ if [[ ! -x node_modules/.bin/deno || "$(cat "$stamp" 2>/dev/null)" != "$want" ]]
 fi
 
 [[ "${1:-}" == "--npm-only" ]] && exit 0
+if [[ "${1:-}" == "--demo" ]]; then
+  # MSALRuntime's libraries and the private broker session; no browser, compiler or X server.
+  DEBIAN_PACKAGES=(
+    libwebkit2gtk-4.1-0 libjavascriptcoregtk-4.1-0 libgtk-3-0 libsoup-3.0-0 libsecret-1-0
+    libx11-6 dbus dbus-x11 gnome-keyring bubblewrap
+  )
+fi
 command -v dpkg-query >/dev/null || exit 0
 
 missing=()
