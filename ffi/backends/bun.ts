@@ -28,7 +28,7 @@ import type {
   NativeType,
   SymbolTable,
 } from "../types.ts";
-import { KeepAlive } from "./keep_alive.ts";
+import { TimerHeldCallback } from "./keep_alive.ts";
 
 function toBun(type: NativeType | CallbackParameterType): FFIType {
   switch (type) {
@@ -132,12 +132,12 @@ function copyingTrampoline(
  */
 const retainedTrampolines: CopyingTrampoline[] = [];
 
-class BunCallback implements NativeCallback {
+class BunCallback extends TimerHeldCallback {
   readonly pointer: bigint;
   #callback: JSCallback | undefined;
-  #keepAlive = new KeepAlive();
 
   constructor(definition: CallbackDefinition, fn: (...args: never[]) => void) {
+    super();
     const strings = definition.parameters.map((t) => t === "string");
     const needsCopy = strings.includes(true);
     let trampoline: CopyingTrampoline | undefined;
@@ -169,18 +169,9 @@ class BunCallback implements NativeCallback {
     }
   }
 
-  ref(): void {
-    this.#keepAlive.ref();
-  }
-
-  unref(): void {
-    this.#keepAlive.unref();
-  }
-
-  close(): void {
+  protected free(): void {
     const cb = this.#callback;
     this.#callback = undefined;
-    this.#keepAlive.clear();
     cb?.close();
   }
 }

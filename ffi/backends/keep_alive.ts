@@ -6,6 +6,8 @@
  * @module
  */
 
+import type { NativeCallback } from "../types.ts";
+
 const HOLD_INTERVAL_MS = 2 ** 30;
 
 /** A counted keep-alive handle (internal to the FFI backends). */
@@ -29,4 +31,32 @@ export class KeepAlive {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
   }
+}
+
+/**
+ * A native callback whose hold on the process is a {@link KeepAlive} timer (Bun, Node).
+ * Subclasses create the trampoline and free it in {@link TimerHeldCallback.free}.
+ */
+export abstract class TimerHeldCallback implements NativeCallback {
+  abstract readonly pointer: bigint;
+  readonly #keepAlive = new KeepAlive();
+
+  /** Holds the process open (counted). */
+  ref(): void {
+    this.#keepAlive.ref();
+  }
+
+  /** Releases one hold. */
+  unref(): void {
+    this.#keepAlive.unref();
+  }
+
+  /** Drops every hold and frees the trampoline. */
+  close(): void {
+    this.#keepAlive.clear();
+    this.free();
+  }
+
+  /** Frees the runtime's trampoline (idempotent). */
+  protected abstract free(): void;
 }

@@ -20,7 +20,7 @@ import type {
   NativeType,
   SymbolTable,
 } from "../types.ts";
-import { KeepAlive } from "./keep_alive.ts";
+import { TimerHeldCallback } from "./keep_alive.ts";
 
 type Koffi = typeof import("koffi");
 
@@ -92,12 +92,12 @@ function normalizer(
 
 let protoCount = 0;
 
-class KoffiCallback implements NativeCallback {
+class KoffiCallback extends TimerHeldCallback {
   readonly pointer: bigint;
   #registered: bigint | undefined;
-  #keepAlive = new KeepAlive();
 
   constructor(definition: CallbackDefinition, fn: (...args: never[]) => void) {
+    super();
     const normalizers = definition.parameters.map(normalizer);
     const proto = koffi.proto(
       `entra_auth_cb_${++protoCount}`,
@@ -115,18 +115,9 @@ class KoffiCallback implements NativeCallback {
     this.pointer = BigInt(this.#registered);
   }
 
-  ref(): void {
-    this.#keepAlive.ref();
-  }
-
-  unref(): void {
-    this.#keepAlive.unref();
-  }
-
-  close(): void {
+  protected free(): void {
     const registered = this.#registered;
     this.#registered = undefined;
-    this.#keepAlive.clear();
     if (registered !== undefined) koffi.unregister(registered);
   }
 }
