@@ -7,6 +7,7 @@
  */
 
 import { EntraAuthError } from "./errors.ts";
+import { KNOWN_CLOUDS } from "./network/cloud_aliases.ts";
 
 /** The kind of identity provider behind an authority. */
 export type AuthorityType = "aad" | "b2c" | "adfs" | "ciam" | "oidc";
@@ -24,17 +25,7 @@ export interface Authority {
 }
 
 /** Hosts of Microsoft Entra ID's clouds. */
-export const AAD_HOSTS: ReadonlySet<string> = new Set([
-  "login.microsoftonline.com",
-  "login.windows.net",
-  "login.microsoft.com",
-  "sts.windows.net",
-  "login.microsoftonline.us",
-  "login-us.microsoftonline.com",
-  "login.partner.microsoftonline.cn",
-  "login.chinacloudapi.cn",
-  "login.microsoftonline.de",
-]);
+export const AAD_HOSTS: ReadonlySet<string> = new Set(KNOWN_CLOUDS.flatMap((c) => c.aliases));
 
 /**
  * The authority used when the app names none.

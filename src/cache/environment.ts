@@ -5,6 +5,8 @@
  * @module
  */
 
+import { KNOWN_CLOUDS } from "../network/cloud_aliases.ts";
+
 /** One cloud's hosts, as instance discovery reports them. */
 export interface CloudAliases {
   /** Every host name of the cloud. */
@@ -17,40 +19,10 @@ export interface CloudAliases {
 
 /**
  * The clouds MSAL knows without instance discovery: public, China, Germany, US Government
- * (and the US sovereign host `login-us.microsoftonline.com`, its own cloud).
+ * (and the US sovereign host `login-us.microsoftonline.com`, its own cloud). The one table is
+ * src/network/cloud_aliases.ts's.
  */
-export const DEFAULT_CLOUD_ALIASES: readonly CloudAliases[] = [
-  {
-    aliases: [
-      "login.microsoftonline.com",
-      "login.windows.net",
-      "login.microsoft.com",
-      "sts.windows.net",
-    ],
-    preferredCache: "login.windows.net",
-    preferredNetwork: "login.microsoftonline.com",
-  },
-  {
-    aliases: ["login.partner.microsoftonline.cn", "login.chinacloudapi.cn"],
-    preferredCache: "login.partner.microsoftonline.cn",
-    preferredNetwork: "login.partner.microsoftonline.cn",
-  },
-  {
-    aliases: ["login.microsoftonline.de"],
-    preferredCache: "login.microsoftonline.de",
-    preferredNetwork: "login.microsoftonline.de",
-  },
-  {
-    aliases: ["login.microsoftonline.us", "login.usgovcloudapi.net"],
-    preferredCache: "login.microsoftonline.us",
-    preferredNetwork: "login.microsoftonline.us",
-  },
-  {
-    aliases: ["login-us.microsoftonline.com"],
-    preferredCache: "login-us.microsoftonline.com",
-    preferredNetwork: "login-us.microsoftonline.com",
-  },
-];
+export const DEFAULT_CLOUD_ALIASES: readonly CloudAliases[] = KNOWN_CLOUDS;
 
 /**
  * Maps hosts to their cloud. A host in no alias group is a cloud of its own.
