@@ -19,6 +19,7 @@ import type {
   NetworkRequest,
   NetworkTokenResult,
 } from "../network/client.ts";
+import { type CloudInstance, cloudOf, KNOWN_CLOUDS } from "../network/cloud_aliases.ts";
 import type { AccountInfo, AuthenticationResult } from "../result.ts";
 
 /** The network flows, loaded on first use: a token served from the cache needs none of them. */
@@ -71,6 +72,7 @@ export class NetworkClient {
   readonly cache: TokenCache = new TokenCache();
   readonly #settings: NetworkSettings;
   readonly #logger: Logger;
+  readonly #learnedClouds = new Set<CloudInstance>();
 
   constructor(settings: NetworkSettings, logger: Logger) {
     this.#settings = settings;
@@ -99,6 +101,13 @@ export class NetworkClient {
 
   #save(result: NetworkTokenResult, correlationId: string): Promise<AuthenticationResult> {
     return withCache(this.cache, this.#settings.cachePlugin, (cache) => {
+      // A cloud learnt by instance discovery joins the cache's alias table before its first
+      // entry, so that entries are written under its preferred cache host.
+      const cloud = cloudOf(result.context.environment);
+      if (cloud && !KNOWN_CLOUDS.includes(cloud) && !this.#learnedClouds.has(cloud)) {
+        cache.addCloud(cloud);
+        this.#learnedClouds.add(cloud);
+      }
       const saved = cache.saveTokenResponse(result.response, result.context);
       return authenticationResultFrom({
         accessToken: saved.accessToken,

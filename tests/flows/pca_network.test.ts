@@ -200,3 +200,19 @@ describe("PublicClientApplication with a persistent cache", () => {
     }
   });
 });
+
+describe("PublicClientApplication on a cloud known only by instance discovery", () => {
+  it("writes the cloud's preferred cache host, as MSAL does", async () => {
+    const { PRIVATE_HOST } = await import("../support/network_emulator.ts");
+    const { app } = setup({ authority: `https://sts.private-cloud.example/${TEST_TENANT_ID}` });
+    const result = await app.acquireTokenInteractive({ scopes: SCOPES, loginHint: ALICE });
+    assert.equal(result.account.environment, PRIVATE_HOST);
+    const cache = JSON.parse(app.getTokenCache().serialize());
+    const environments = Object.values(cache.AccessToken).map((t) =>
+      (t as { environment: string; }).environment
+    );
+    assert.deepEqual(environments, [PRIVATE_HOST]);
+    const silent = await app.acquireTokenSilent({ scopes: SCOPES, account: result.account });
+    assert.equal(silent.accessToken, result.accessToken);
+  });
+});
