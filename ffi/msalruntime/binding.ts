@@ -45,8 +45,11 @@ const STARTUP_TIMEOUT_MS = 30_000;
 export interface MsalRuntimeLibraries {
   /** Only the asynchronous operations, Startup and Shutdown run off the JavaScript thread. */
   inline: NativeLibrary<MsalRuntimeSymbols>;
-  /** Every function runs off the JavaScript thread. */
-  offThread: NativeLibrary<OffThreadSymbols<MsalRuntimeSymbols>>;
+  /**
+   * Opens the binding in which every function runs off the JavaScript thread: only once a log
+   * callback is registered, so an app that never asks for broker logs binds the library once.
+   */
+  offThread: () => Promise<NativeLibrary<OffThreadSymbols<MsalRuntimeSymbols>>>;
 }
 
 /**
@@ -75,6 +78,7 @@ export class MsalRuntime {
   readonly #discover: CompletionRouter;
   readonly #backend: FfiBackend;
   #logCallback?: NativeCallback;
+  #logSetup?: Promise<void>;
   #logHandle = 0n;
   #logSinks = new Set<RuntimeLogSink>();
   #shutDown = false;
@@ -155,21 +159,24 @@ export class MsalRuntime {
    */
   async addLogSink(sink: RuntimeLogSink): Promise<() => void> {
     this.#logSinks.add(sink);
-    if (!this.#logCallback) {
-      this.#lib = this.#libraries.offThread.symbols;
-      this.#logCallback = this.#backend.callback(
-        { parameters: ["string", "i32", "pointer"], result: "void" },
-        ((message: string | null, level: number) => {
-          for (const s of this.#logSinks) s(level, message ?? "");
-        }) as (...args: never[]) => void,
-      );
-      const out = new BigUint64Array(1);
-      await this.#io.check(
-        await this.#lib.MSALRUNTIME_RegisterLogCallback(this.#logCallback.pointer, 0n, out),
-      );
-      this.#logHandle = out[0];
-    }
+    this.#logSetup ??= this.#registerLogCallback();
+    await this.#logSetup;
     return () => this.#logSinks.delete(sink);
+  }
+
+  async #registerLogCallback(): Promise<void> {
+    this.#lib = (await this.#libraries.offThread()).symbols;
+    this.#logCallback = this.#backend.callback(
+      { parameters: ["string", "i32", "pointer"], result: "void" },
+      ((message: string | null, level: number) => {
+        for (const s of this.#logSinks) s(level, message ?? "");
+      }) as (...args: never[]) => void,
+    );
+    const out = new BigUint64Array(1);
+    await this.#io.check(
+      await this.#lib.MSALRUNTIME_RegisterLogCallback(this.#logCallback.pointer, 0n, out),
+    );
+    this.#logHandle = out[0];
   }
 
   /** Lets MSALRuntime put personal data (usernames, ids) in logs and error contexts. */

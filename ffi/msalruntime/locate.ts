@@ -177,8 +177,10 @@ export function startMsalRuntime(explicitPath?: string): Promise<MsalRuntime> {
       dependencyAdvice,
     };
     const inline = await openLibrary(located.path, symbols, advice);
-    const offThreadLib = await openLibrary(located.path, offThread(symbols), advice);
-    return await MsalRuntime.create(backend, { inline, offThread: offThreadLib }, windows);
+    return await MsalRuntime.create(backend, {
+      inline,
+      offThread: () => openLibrary(located.path, offThread(symbols), advice),
+    }, windows);
   })();
   started.catch(() => (started = undefined));
   return started;
