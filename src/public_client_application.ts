@@ -174,10 +174,27 @@ export class PublicClientApplication {
 
   /**
    * @param options the app's configuration
-   * @throws EntraAuthError `invalid_argument` for a missing client id or a bad authority
+   * @throws EntraAuthError `invalid_argument` for a missing client id, a bad authority, or
+   *   msal-node's nested configuration (`{ auth: { clientId } }`)
+   * @example
+   * ```ts
+   * import { PublicClientApplication } from "@entra-auth/core";
+   * const app = new PublicClientApplication({ clientId: "00000000-0000-0000-0000-000000000001" });
+   * ```
    */
   constructor(options: PublicClientApplicationOptions) {
-    if (!options.clientId) throw new EntraAuthError("invalid_argument", "clientId is required");
+    if (!options.clientId) {
+      const auth = (options as { auth?: { clientId?: unknown; }; }).auth;
+      if (auth && typeof auth === "object") {
+        throw new EntraAuthError(
+          "invalid_argument",
+          "This looks like msal-node's configuration ({ auth: { clientId, authority } }). "
+            + "entra-auth takes the options at the top level: new PublicClientApplication({ "
+            + "clientId, authority, enableBrokerOnLinux, logger, cache }) (see docs/migrating.md).",
+        );
+      }
+      throw new EntraAuthError("invalid_argument", "clientId is required");
+    }
     this.clientId = options.clientId;
     this.authority = parseAuthority(options.authority ?? DEFAULT_AUTHORITY, {
       knownAadHosts: options.knownAuthorityHosts,

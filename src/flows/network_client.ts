@@ -114,6 +114,7 @@ export class NetworkClient {
         account: saved.account,
         idToken: saved.idToken,
         correlationId,
+        authority: this.#settings.authority,
       });
     });
   }
@@ -183,6 +184,8 @@ export class NetworkClient {
           account,
           idToken: cache.findIdToken({ clientId, account }),
           correlationId,
+          fromCache: true,
+          authority: this.#settings.authority,
         })
         : undefined;
       return { cached, result, family, familyId, own };
@@ -196,7 +199,13 @@ export class NetworkClient {
     ];
     if (attempts.length === 0) {
       if (found.cached) {
-        return authenticationResultFrom({ accessToken: found.cached, account, correlationId });
+        return authenticationResultFrom({
+          accessToken: found.cached,
+          account,
+          correlationId,
+          fromCache: true,
+          authority: this.#settings.authority,
+        });
       }
       throw new InteractionRequiredError(
         "No refresh token in the cache for this account: sign in interactively.",
@@ -238,7 +247,13 @@ export class NetworkClient {
         if (found.cached && !(err instanceof ServerError && err.httpStatus < 500)) {
           // refresh_on passed but the service is unavailable: the token is still valid.
           this.#logger.log("warning", "Refreshing early failed; using the cached access token.");
-          return authenticationResultFrom({ accessToken: found.cached, account, correlationId });
+          return authenticationResultFrom({
+            accessToken: found.cached,
+            account,
+            correlationId,
+            fromCache: true,
+            authority: this.#settings.authority,
+          });
         }
         throw err;
       }
