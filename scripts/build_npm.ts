@@ -8,7 +8,16 @@
  */
 
 import { execFileSync } from "node:child_process";
-import { copyFileSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 
@@ -52,13 +61,28 @@ const pkg = {
   main: "./mod.js",
   types: "./mod.d.ts",
   // The same entry points as deno.json's "exports".
-  exports: Object.fromEntries(
-    Object.entries(deno.exports as Record<string, string>).map(([key, path]) => [
-      key,
-      { types: path.replace(/\.ts$/, ".d.ts"), default: path.replace(/\.ts$/, ".js") },
-    ]),
-  ),
-  files: ["mod.js", "mod.d.ts", "src/", "ffi/", "README.md", "LICENSE"],
+  exports: {
+    ...Object.fromEntries(
+      Object.entries(deno.exports as Record<string, string>).map(([key, path]) => [
+        key,
+        { types: path.replace(/\.ts$/, ".d.ts"), default: path.replace(/\.ts$/, ".js") },
+      ]),
+    ),
+    "./package.json": "./package.json",
+  },
+  // The broker emulator's launcher, for apps' own tests (Linux: bwrap, dbus, gnome-keyring).
+  bin: { "entra-auth-with-broker": "bin/entra-auth-with-broker" },
+  files: [
+    "mod.js",
+    "mod.d.ts",
+    "src/",
+    "ffi/",
+    "bin/",
+    "scripts/broker_emulator.js",
+    "README.md",
+    "CHANGELOG.md",
+    "LICENSE",
+  ],
   engines: { node: ">=20" },
   sideEffects: false,
   // koffi is used only on Node, and only to reach native libraries (the broker).
@@ -66,5 +90,10 @@ const pkg = {
   keywords: ["entra", "azure-ad", "msal", "oauth", "broker", "deno", "bun", "ffi"],
 };
 writeFileSync(join(out, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
-for (const file of ["README.md", "LICENSE"]) copyFileSync(join(root, file), join(out, file));
+for (const file of ["README.md", "CHANGELOG.md", "LICENSE"]) {
+  copyFileSync(join(root, file), join(out, file));
+}
+mkdirSync(join(out, "bin"), { recursive: true });
+copyFileSync(join(root, "scripts", "with-broker.sh"), join(out, "bin", "entra-auth-with-broker"));
+chmodSync(join(out, "bin", "entra-auth-with-broker"), 0o755);
 console.log(`build_npm: wrote ${out} (entra-auth ${pkg.version})`);
