@@ -61,8 +61,18 @@ export interface PublicClientApplicationOptions {
    * `http://localhost` (default) or `http://127.0.0.1`, optionally with a fixed port.
    */
   redirectUri?: string;
-  /** Opens the sign-in page. Default: the system browser. */
+  /**
+   * Opens the sign-in page. Default: the system browser, after which the URL is also logged at
+   * `info` (or, with no logger, written to stderr) for a user whose browser did not show it.
+   */
   openBrowser?: (url: string) => void | Promise<void>;
+  /** HTML of the page the browser shows after a successful sign-in (msal-node's name). */
+  successTemplate?: string;
+  /**
+   * HTML of the page after a failed sign-in; `{{error}}` and `{{error_description}}` are
+   * replaced by the (escaped) error.
+   */
+  errorTemplate?: string;
   /** Overrides the detected kind of authority (e.g. `oidc` for a generic OpenID issuer). */
   authorityType?: "aad" | "b2c" | "adfs" | "ciam" | "oidc";
   /** Check unknown hosts with Entra's instance discovery. Default `true`. */
@@ -211,6 +221,8 @@ export class PublicClientApplication {
       fetch: options.fetch,
       redirectUri: options.redirectUri,
       openBrowser: options.openBrowser,
+      successTemplate: options.successTemplate,
+      errorTemplate: options.errorTemplate,
       cachePlugin: cachePluginOf(options),
     }, this.#logger);
     const os = platform();

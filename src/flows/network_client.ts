@@ -20,6 +20,7 @@ import type {
   NetworkTokenResult,
 } from "../network/client.ts";
 import { type CloudInstance, cloudOf, KNOWN_CLOUDS } from "../network/cloud_aliases.ts";
+import { escapeHtml } from "../network/pages.ts";
 import type { AccountInfo, AuthenticationResult } from "../result.ts";
 
 /** The network flows, loaded on first use: a token served from the cache needs none of them. */
@@ -47,6 +48,10 @@ export interface NetworkSettings extends
   redirectUri?: string;
   openBrowser?: AuthCodeRequest["openBrowser"];
   cachePlugin?: CachePlugin;
+  /** HTML of the page after a successful browser sign-in. */
+  successTemplate?: string;
+  /** HTML of the page after a failed one; `{{error}}` and `{{error_description}}` are filled. */
+  errorTemplate?: string;
 }
 
 /** What an interactive network sign-in takes. */
@@ -127,6 +132,8 @@ export class NetworkClient {
       claims: request.claims,
       redirectUri: this.#settings.redirectUri,
       openBrowser: request.openBrowser ?? this.#settings.openBrowser,
+      successPage: this.#settings.successTemplate,
+      failurePage: errorPage(this.#settings.errorTemplate),
       prompt: request.prompt,
       loginHint: request.loginHint,
       domainHint: request.domainHint,
@@ -278,4 +285,16 @@ export class NetworkClient {
       (cache) => cache.removeAccount(account),
     );
   }
+}
+
+// An error page template with its placeholders filled (HTML-escaped), or the default page.
+function errorPage(
+  template: string | undefined,
+): ((error: string, description?: string) => string) | undefined {
+  if (template === undefined) return undefined;
+  return (error, description) =>
+    template.replaceAll("{{error}}", escapeHtml(error)).replaceAll(
+      "{{error_description}}",
+      escapeHtml(description ?? ""),
+    );
 }
