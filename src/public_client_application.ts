@@ -1,6 +1,6 @@
 /**
- * The application object: wires configuration, the broker and (later) the network flows
- * together. It holds no protocol logic itself.
+ * The application object: wires configuration, the broker and the network flows (browser,
+ * device code, silent) and the token cache together. It holds no protocol logic itself.
  *
  * @module
  */
