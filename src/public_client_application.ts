@@ -104,15 +104,19 @@ export interface PopParameters {
 
 /** An interactive token request. */
 export interface InteractiveRequest {
+  /** The scopes to request, e.g. `["User.Read"]`. */
   scopes: string[];
   /** The app's window, or {@link CONSOLE_WINDOW_HANDLE} for console apps. Default: console. */
   parentWindowHandle?: WindowHandle;
+  /** The user to sign in (a UPN or email); the broker or the sign-in page preselects them. */
   loginHint?: string;
   /** `none`, `login`, `select_account`, `consent`, `create`. */
   prompt?: "none" | "login" | "select_account" | "consent" | "create";
+  /** A domain hint (`organizations`, `consumers`, a tenant domain); not passed to the broker. */
   domainHint?: string;
   /** A claims request (JSON text), e.g. from a claims challenge. */
   claims?: string;
+  /** More authorize query parameters. */
   extraQueryParameters?: Record<string, string>;
   /** Ask for a proof-of-possession token bound to this request. */
   pop?: PopParameters;
@@ -126,29 +130,41 @@ export interface InteractiveRequest {
   openBrowser?: (url: string) => void | Promise<void>;
   /** Without the broker: how long to wait for the browser, ms (default 10 minutes). */
   timeoutMs?: number;
+  /** A correlation id for the request (default: a new one); it is in the result and in errors. */
   correlationId?: string;
+  /** Cancels the request. */
   signal?: AbortSignal;
 }
 
 /** A device code request. */
 export interface DeviceCodeRequest {
+  /** The scopes to request, e.g. `["User.Read"]`. */
   scopes: string[];
   /** Shows the user the message, the code and where to enter it. */
   deviceCodeCallback: (info: DeviceCodeInfo) => void | Promise<void>;
+  /** A claims request (JSON text), e.g. from a claims challenge. */
   claims?: string;
+  /** A correlation id for the request (default: a new one). */
   correlationId?: string;
+  /** Cancels the request (and stops polling). */
   signal?: AbortSignal;
 }
 
 /** A silent token request. */
 export interface SilentRequest {
+  /** The scopes to request, e.g. `["User.Read"]`. */
   scopes: string[];
+  /** The account, from `getAccounts()` or an earlier result. */
   account: AccountInfo;
   /** Get a new token even if the cached one is valid. */
   forceRefresh?: boolean;
+  /** A claims request (JSON text); bypasses the cached access token. */
   claims?: string;
+  /** Ask for a proof-of-possession token bound to this request (broker only). */
   pop?: PopParameters;
+  /** A correlation id for the request (default: a new one). */
   correlationId?: string;
+  /** Cancels the request. */
   signal?: AbortSignal;
 }
 
@@ -183,6 +199,8 @@ export class PublicClientApplication {
   readonly #lastTokens = new Map<string, string>();
 
   /**
+   * Creates a PublicClientApplication.
+   *
    * @param options the app's configuration
    * @throws EntraAuthError `invalid_argument` for a missing client id, a bad authority, or
    *   msal-node's nested configuration (`{ auth: { clientId } }`)
