@@ -18,7 +18,7 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import process from "node:process";
 
 const root = join(import.meta.dirname ?? ".", "..");
@@ -49,6 +49,26 @@ for (const file of walk(out).filter((f) => f.endsWith(".d.ts"))) {
   const text = readFileSync(file, "utf8");
   const fixed = text.replace(/(from\s+["']|import\(["'])(\.{1,2}\/[^"']+)\.ts(["'])/g, "$1$2.js$3");
   if (fixed !== text) writeFileSync(file, fixed);
+}
+
+// The published JavaScript carries no comments: the documentation lives in the .d.ts files
+// (which editors show), and the package stays small. esbuild re-prints each module as it is
+// (no bundling, same imports); the compiled tests, benchmarks and examples are left alone.
+const published = walk(out).filter((f) =>
+  f.endsWith(".js") && !/^(tests|bench|examples)\//.test(relative(out, f))
+);
+try {
+  execFileSync(join(root, "node_modules", ".bin", "esbuild"), [
+    ...published,
+    `--outdir=${out}`,
+    `--outbase=${out}`,
+    "--allow-overwrite",
+    "--format=esm",
+    "--log-level=warning",
+  ], { stdio: "inherit" });
+} catch {
+  console.error("build_npm: esbuild (stripping comments) failed");
+  process.exit(1);
 }
 
 const pkg = {
