@@ -5,6 +5,10 @@
  */
 
 import assert from "node:assert/strict";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
 import { describe, it } from "node:test";
 import { PublicClientApplication, ServerError } from "../../mod.ts";
 import {
@@ -65,5 +69,64 @@ describe("waiting visibly for a browser sign-in", { timeout: 60_000 }, () => {
     assert.ok(err instanceof ServerError, String(err));
     for (let i = 0; i < 50 && !page; i++) await new Promise((r) => setTimeout(r, 20));
     assert.equal(page, "<h1>Failed: access_denied</h1><p>&lt;b&gt;declined&lt;/b&gt;</p>");
+  });
+
+  it("with no logger, writes the URL to stderr after opening the system browser", {
+    skip: process.platform === "linux" ? false : "uses a stand-in xdg-open",
+  }, async () => {
+    const emulator = makeNetworkEmulator();
+    // A system "browser" that opens nothing, as on a desktop whose browser is broken.
+    const bin = mkdtempSync(join(tmpdir(), "entra-auth-xdg-"));
+    writeFileSync(join(bin, "xdg-open"), "#!/bin/sh\nexit 0\n");
+    chmodSync(join(bin, "xdg-open"), 0o755);
+    const saved = { PATH: process.env.PATH, DISPLAY: process.env.DISPLAY };
+    const savedSsh = ["SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY"].map((k) => [k, process.env[k]]);
+    const originalError = console.error;
+    const printed: string[] = [];
+    let delivered: Promise<unknown> | undefined;
+    try {
+      process.env.PATH = `${bin}:${saved.PATH ?? ""}`;
+      process.env.DISPLAY = ":99";
+      for (const [k] of savedSsh) delete process.env[k!];
+      // The user reads the URL from the terminal and opens it by hand.
+      console.error = (...args: unknown[]) => {
+        const line = args.join(" ");
+        printed.push(line);
+        const url = /open this URL: (\S+)/.exec(line)?.[1];
+        if (url && !delivered) {
+          // On the page, the user signs in as Alice (the emulator does it by login_hint).
+          const page = new URL(url);
+          page.searchParams.set("login_hint", ALICE);
+          delivered = emulator.fetch(page, { redirect: "manual" }).then((res) =>
+            fetch(res.headers.get("location")!).then((r) => r.text())
+          );
+        }
+      };
+      const app = new PublicClientApplication({
+        clientId: TEST_CLIENT_ID,
+        authority: AUTHORITY,
+        fetch: emulator.fetch,
+      });
+      const result = await app.acquireTokenInteractive({
+        scopes: SCOPES,
+        loginHint: ALICE,
+        timeoutMs: 30_000,
+      });
+      assert.equal(result.account.username, ALICE);
+    } finally {
+      console.error = originalError;
+      process.env.PATH = saved.PATH;
+      if (saved.DISPLAY === undefined) delete process.env.DISPLAY;
+      else process.env.DISPLAY = saved.DISPLAY;
+      for (const [k, v] of savedSsh) if (v !== undefined) process.env[k!] = v;
+      rmSync(bin, { recursive: true, force: true });
+    }
+    assert.ok(
+      printed.some((l) => l.startsWith("entra-auth: Waiting for the sign-in")),
+      printed.join("\n"),
+    );
+    assert.ok(printed.every((l) => !l.includes("login_hint")), "the login hint was printed");
+    assert.ok(delivered, "no URL to open was printed");
+    await delivered;
   });
 });
