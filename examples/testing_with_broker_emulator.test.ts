@@ -15,7 +15,7 @@
 import { InteractionRequiredError, PublicClientApplication } from "entra-auth"; // JSR: "@entra-auth/core"
 import assert from "node:assert/strict";
 import process from "node:process";
-import { after, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 
 const control = process.env.ENTRA_AUTH_BROKER_EMULATOR_URL;
 const skip = control ? false : "run inside entra-auth-with-broker";
@@ -37,6 +37,16 @@ const app = new PublicClientApplication({
   enableBrokerOnLinux: true,
 });
 after(() => app.close());
+
+// The emulator is shared by every test run inside one launcher session: put its users back
+// as they were after this file.
+let savedUsers: unknown;
+before(async () => {
+  if (control) savedUsers = ((await emulator("/users")) as { users: unknown[]; }).users;
+});
+after(async () => {
+  if (control && savedUsers) await emulator("/users", "PUT", savedUsers);
+});
 
 describe("my brokered app", { skip, timeout: 120_000 }, () => {
   it("signs in the user the broker knows", async () => {
