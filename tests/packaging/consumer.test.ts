@@ -51,12 +51,13 @@ function run(command: string, args: string[], cwd: string): string {
   return result.stdout;
 }
 
-// The first TypeScript block of the README's "Sign in" section.
-function readmeExample(): string {
+// The first TypeScript block of a README section.
+function readmeExample(heading: string): string {
   const readme = readFileSync(repoPath("README.md"), "utf8");
-  const section = readme.slice(readme.indexOf("## Sign in"));
-  const match = /```ts\n([\s\S]*?)```/.exec(section);
-  assert.ok(match, "no ts block in the README's Sign in section");
+  const at = readme.indexOf(heading);
+  assert.ok(at >= 0, `no section ${heading} in the README`);
+  const match = /```ts\n([\s\S]*?)```/.exec(readme.slice(at));
+  assert.ok(match, `no ts block in the README's ${heading} section`);
   return match[1]!;
 }
 
@@ -161,10 +162,15 @@ describe("the packed npm package in a fresh project", { skip, timeout: 300_000 }
   });
 
   for (const resolution of ["node16", "nodenext", "bundler"]) {
-    it(`type-checks the README example (moduleResolution ${resolution})`, () => {
+    it(`type-checks the README examples (moduleResolution ${resolution})`, () => {
       const folder = join(project, `tsc-${resolution}`);
       mkdirSync(folder, { recursive: true });
-      writeFileSync(join(folder, "readme.ts"), readmeExample());
+      writeFileSync(join(folder, "readme.ts"), readmeExample("## Sign in"));
+      // The emulator example, through the package's sub-path export.
+      writeFileSync(
+        join(folder, "emulator.ts"),
+        `${readmeExample("## Testing your app with the emulators")}\nexport { result };\n`,
+      );
       writeFileSync(
         join(folder, "package.json"),
         JSON.stringify({ type: "module", private: true }),
@@ -183,7 +189,7 @@ describe("the packed npm package in a fresh project", { skip, timeout: 300_000 }
             typeRoots: [repoPath("node_modules", "@types")],
             skipLibCheck: false,
           },
-          files: ["readme.ts"],
+          files: ["readme.ts", "emulator.ts"],
         }),
       );
       run(repoPath("node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"], folder);
