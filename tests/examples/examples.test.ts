@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -88,6 +88,24 @@ describe("examples against the Entra ID emulator", { timeout: 180_000 }, () => {
     const second = await runExample(exampleCommand("persistent_cache"), { env: env(cache) });
     assert.equal(second.code, 0, explain(second));
     assert.doesNotMatch(second.stdout, /enter the code/);
+    assert.match(second.stdout, /from cache: true/);
+  });
+
+  it("persistent_cache encrypts through the OS keyring (inside the broker session)", {
+    timeout: 120_000,
+    skip: brokerSkip,
+  }, async () => {
+    const path = join(dir, "keyring-cache.json");
+    const first = await runExample(exampleCommand("persistent_cache"), {
+      env: env({ CACHE_PATH: path }), // CACHE_ENCRYPTION unset: the keyring
+      onStdout: approver(),
+    });
+    assert.equal(first.code, 0, explain(first));
+    assert.doesNotMatch(readFileSync(path, "utf8"), /"AccessToken"/, "the file is not encrypted");
+    const second = await runExample(exampleCommand("persistent_cache"), {
+      env: env({ CACHE_PATH: path }),
+    });
+    assert.equal(second.code, 0, explain(second));
     assert.match(second.stdout, /from cache: true/);
   });
 
