@@ -1,7 +1,7 @@
 /**
  * Device code sign-in on a machine with no browser (a server, a container, SSH): the user
  * opens the URL on any device and types the code. Runs on Node, Bun and Deno
- * (`deno run --allow-net --allow-env --allow-read`).
+ * (`deno run --allow-net --allow-env`).
  *
  * Configured by environment variables, as a server is: CLIENT_ID, AUTHORITY and, for a
  * private or test host (such as the Entra ID emulator), KNOWN_AUTHORITY_HOSTS

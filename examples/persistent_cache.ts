@@ -1,8 +1,8 @@
 /**
  * A persistent token cache: the first run signs in (device code), later runs (any process of
  * the user, Deno, Bun or Node) get the token silently from the cache file. Runs on Node, Bun
- * and Deno (`deno run --allow-net --allow-env --allow-read --allow-write --allow-ffi`; FFI
- * reaches the OS keyring).
+ * and Deno (`deno run --allow-net --allow-env --allow-read --allow-write --allow-sys --allow-ffi`:
+ * `--allow-sys` for the lock file's host name, `--allow-ffi` for the OS keyring).
  *
  * Environment: CLIENT_ID, AUTHORITY, KNOWN_AUTHORITY_HOSTS (as in device_code_server.ts),
  * CACHE_PATH (default: the user's cache folder), CACHE_ENCRYPTION (`keyring`, the default, or
