@@ -20,6 +20,7 @@
  * @module
  */
 
+export type { SecretStore } from "./ffi/keyring/failure.ts";
 export {
   type Authority,
   type AuthorityType,
@@ -27,9 +28,31 @@ export {
   parseAuthority,
 } from "./src/authority.ts";
 export { brokerRedirectUri, LINUX_BROKER_REDIRECT_URI } from "./src/broker/redirect_uri.ts";
-export { CacheError } from "./src/cache/cache_error.ts";
-export { type CachePlugin, type TokenCacheContext } from "./src/cache/plugin.ts";
+export { CacheError, type CacheErrorReason } from "./src/cache/cache_error.ts";
+export type { CloudAliases } from "./src/cache/environment.ts";
+export {
+  type CachePlugin,
+  type SerializableTokenCache,
+  type TokenCacheContext,
+} from "./src/cache/plugin.ts";
+export type {
+  AccessTokenEntity,
+  AppMetadataEntity,
+  CredentialEntity,
+  IdTokenEntity,
+  RefreshTokenEntity,
+} from "./src/cache/schema.ts";
 export { TokenCache } from "./src/cache/token_cache.ts";
+export type {
+  AccessTokenMatch,
+  AccessTokenQuery,
+  AccountFilter,
+  AccountRef,
+  IdTokenMatch,
+  RefreshTokenMatch,
+  RefreshTokenQuery,
+  SavedTokens,
+} from "./src/cache/types.ts";
 export {
   BROKER_STATUS_NAMES,
   BrokerError,
@@ -51,10 +74,11 @@ export {
   UserCanceledError,
 } from "./src/errors.ts";
 export { type LoggerOptions, type LogLevel } from "./src/logger.ts";
+export type { OidcMetadata } from "./src/network/authority_metadata.ts";
 export type { DeviceCodeInfo, FetchLike } from "./src/network/client.ts";
 export { ThrottledError } from "./src/network/server_error.ts";
 export { PersistentCacheError, type PersistentCacheErrorReason } from "./src/persistence/errors.ts";
-export { defaultCachePath } from "./src/persistence/location.ts";
+export { defaultCachePath, type LocationInputs } from "./src/persistence/location.ts";
 export {
   createPersistentCache,
   PersistentCache,
@@ -72,3 +96,4 @@ export {
   type WindowHandle,
 } from "./src/public_client_application.ts";
 export { type AccountInfo, type AuthenticationResult, decodeJwtClaims } from "./src/result.ts";
+export type { TokenRequestContext, TokenResponse } from "./src/token_response.ts";

@@ -8,8 +8,17 @@
  */
 
 import { execFileSync } from "node:child_process";
-import { copyFileSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { join, relative } from "node:path";
 import process from "node:process";
 
 const root = join(import.meta.dirname ?? ".", "..");
@@ -42,6 +51,26 @@ for (const file of walk(out).filter((f) => f.endsWith(".d.ts"))) {
   if (fixed !== text) writeFileSync(file, fixed);
 }
 
+// The published JavaScript carries no comments: the documentation lives in the .d.ts files
+// (which editors show), and the package stays small. esbuild re-prints each module as it is
+// (no bundling, same imports); the compiled tests, benchmarks and examples are left alone.
+const published = walk(out).filter((f) =>
+  f.endsWith(".js") && !/^(tests|bench|examples)\//.test(relative(out, f))
+);
+try {
+  execFileSync(join(root, "node_modules", ".bin", "esbuild"), [
+    ...published,
+    `--outdir=${out}`,
+    `--outbase=${out}`,
+    "--allow-overwrite",
+    "--format=esm",
+    "--log-level=warning",
+  ], { stdio: "inherit" });
+} catch {
+  console.error("build_npm: esbuild (stripping comments) failed");
+  process.exit(1);
+}
+
 const pkg = {
   name: "entra-auth",
   version: deno.version,
@@ -52,13 +81,28 @@ const pkg = {
   main: "./mod.js",
   types: "./mod.d.ts",
   // The same entry points as deno.json's "exports".
-  exports: Object.fromEntries(
-    Object.entries(deno.exports as Record<string, string>).map(([key, path]) => [
-      key,
-      { types: path.replace(/\.ts$/, ".d.ts"), default: path.replace(/\.ts$/, ".js") },
-    ]),
-  ),
-  files: ["mod.js", "mod.d.ts", "src/", "ffi/", "README.md", "LICENSE"],
+  exports: {
+    ...Object.fromEntries(
+      Object.entries(deno.exports as Record<string, string>).map(([key, path]) => [
+        key,
+        { types: path.replace(/\.ts$/, ".d.ts"), default: path.replace(/\.ts$/, ".js") },
+      ]),
+    ),
+    "./package.json": "./package.json",
+  },
+  // The broker emulator's launcher, for apps' own tests (Linux: bwrap, dbus, gnome-keyring).
+  bin: { "entra-auth-with-broker": "bin/entra-auth-with-broker" },
+  files: [
+    "mod.js",
+    "mod.d.ts",
+    "src/",
+    "ffi/",
+    "bin/",
+    "scripts/broker_emulator.js",
+    "README.md",
+    "CHANGELOG.md",
+    "LICENSE",
+  ],
   engines: { node: ">=20" },
   sideEffects: false,
   // koffi is used only on Node, and only to reach native libraries (the broker).
@@ -66,5 +110,10 @@ const pkg = {
   keywords: ["entra", "azure-ad", "msal", "oauth", "broker", "deno", "bun", "ffi"],
 };
 writeFileSync(join(out, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
-for (const file of ["README.md", "LICENSE"]) copyFileSync(join(root, file), join(out, file));
+for (const file of ["README.md", "CHANGELOG.md", "LICENSE"]) {
+  copyFileSync(join(root, file), join(out, file));
+}
+mkdirSync(join(out, "bin"), { recursive: true });
+copyFileSync(join(root, "scripts", "with-broker.sh"), join(out, "bin", "entra-auth-with-broker"));
+chmodSync(join(out, "bin", "entra-auth-with-broker"), 0o755);
 console.log(`build_npm: wrote ${out} (entra-auth ${pkg.version})`);

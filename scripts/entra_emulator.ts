@@ -49,6 +49,10 @@ const info = emulator.describe();
 console.log(`Entra ID emulator listening on ${server.url}`);
 console.log(`Authority (public cloud): ${server.url}/${info.defaultHost}/common`);
 console.log(`  (or ${server.url}/common; other clouds: ${server.url}/{host}/{tenant})`);
+console.log(
+  `App options: { authority: "${server.url}/common", knownAuthorityHosts: ["127.0.0.1"] }`,
+);
+console.log("  (without knownAuthorityHosts the app asks Microsoft's instance discovery about it)");
 console.log(`Control: ${server.url}/_emulator  (faults, requests, time, devicecodes)`);
 console.log("Tenants:");
 for (const t of info.tenants) console.log(`  ${t.id}  ${(t.domains ?? []).join(", ")}`);

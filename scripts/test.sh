@@ -25,7 +25,15 @@ deno lint || fail "deno lint failed"
 
 step "type check (tsc, deno check)"
 tsc -p tsconfig.json || fail "tsc failed"
-deno check --quiet mod.ts src ffi tests scripts bench || fail "deno check failed"
+deno check --quiet mod.ts src ffi tests scripts bench examples || fail "deno check failed"
+
+step "docs and JSR (deno doc --lint, deno publish --dry-run)"
+# Every public symbol documented, no reference to an unexported type, no slow types; the
+# dry run needs no network. --allow-dirty: it also runs on a working tree with changes.
+deno doc --lint mod.ts src/testing/broker_emulator/mod.ts src/testing/entra_emulator/mod.ts \
+  >.tmp/doc-lint.log 2>&1 || { cat .tmp/doc-lint.log; fail "deno doc --lint failed"; }
+deno publish --dry-run --allow-dirty --quiet >.tmp/publish.log 2>&1 ||
+  { cat .tmp/publish.log; fail "deno publish --dry-run failed"; }
 
 step "npm build"
 deno run --quiet -A scripts/build_npm.ts || fail "npm build failed"

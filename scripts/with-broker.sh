@@ -7,6 +7,7 @@
 #
 # Usage: scripts/with-broker.sh [--users FILE] [--log FILE] [--no-keyring] [--no-emulator]
 #                               [--keep-tmp] -- COMMAND [ARGS...]
+# (installed from npm: npx entra-auth-with-broker [options] -- COMMAND [ARGS...])
 #
 # The command sees DBUS_SESSION_BUS_ADDRESS, ENTRA_AUTH_BROKER_EMULATOR_URL (control API,
 # empty with --no-emulator) and ENTRA_AUTH_BROKER_EMULATOR_LOG (JSONL request log).
@@ -14,7 +15,9 @@
 # 125 when the environment could not be set up.
 set -uo pipefail
 
-readonly SELF="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
+# Installed from npm, this script is the `entra-auth-with-broker` bin: node_modules/.bin holds a
+# symlink to it, so resolve links to find the package.
+readonly SELF="$(readlink -f "${BASH_SOURCE[0]}")"
 readonly ROOT="$(cd "$(dirname "$SELF")/.." && pwd)"
 readonly START_TIMEOUT="${ENTRA_AUTH_BROKER_START_TIMEOUT:-30}"
 
@@ -24,7 +27,7 @@ die() {
 }
 
 usage() {
-  sed -n '2,15p' "$SELF" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,16p' "$SELF" | sed 's/^# \{0,1\}//' >&2
   exit 125
 }
 
@@ -83,9 +86,17 @@ done
 if [[ $use_keyring == 1 ]] && ! command -v gnome-keyring-daemon >/dev/null 2>&1; then
   die "gnome-keyring-daemon is missing; install it with: sudo apt-get install -y --no-install-recommends gnome-keyring (or pass --no-keyring)"
 fi
-readonly DENO="$ROOT/node_modules/.bin/deno"
-if [[ $use_emulator == 1 && ! -x "$DENO" ]]; then
-  die "$DENO not found; run npm ci in $ROOT (or pass --no-emulator)"
+# The emulator: from the sources with Deno in the repository, compiled with Node in the npm
+# package (bin/ next to scripts/broker_emulator.js).
+emulator_cmd=()
+if [[ -f "$ROOT/scripts/broker_emulator.ts" && -x "$ROOT/node_modules/.bin/deno" ]]; then
+  emulator_cmd=("$ROOT/node_modules/.bin/deno" run -A --quiet "$ROOT/scripts/broker_emulator.ts")
+elif [[ -f "$ROOT/scripts/broker_emulator.js" ]]; then
+  node_bin="${ENTRA_AUTH_NODE:-$(command -v node || true)}"
+  [[ -n "$node_bin" ]] || die "node is missing: the broker emulator runs on Node 20+ (or set ENTRA_AUTH_NODE)"
+  emulator_cmd=("$node_bin" "$ROOT/scripts/broker_emulator.js")
+elif [[ $use_emulator == 1 ]]; then
+  die "no broker emulator next to $SELF; run npm ci in $ROOT (or pass --no-emulator)"
 fi
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/entra-broker.XXXXXX")" || die "mktemp failed"
@@ -192,8 +203,8 @@ export ENTRA_AUTH_BROKER_EMULATOR_LOG="${log_file:-$tmp/broker-requests.jsonl}"
 if [[ $use_emulator == 1 ]]; then
   emulator_args=(--control-file "$tmp/control-url" --log "$ENTRA_AUTH_BROKER_EMULATOR_LOG")
   [[ -n "$users_file" ]] && emulator_args+=(--users "$users_file")
-  (cd "$ROOT" && RUST_BACKTRACE= DENO_NO_UPDATE_CHECK=1 exec "$DENO" run -A --quiet \
-    scripts/broker_emulator.ts "${emulator_args[@]}") >"$tmp/emulator.out" 2>&1 </dev/null &
+  (cd "$ROOT" && RUST_BACKTRACE= DENO_NO_UPDATE_CHECK=1 exec "${emulator_cmd[@]}" \
+    "${emulator_args[@]}") >"$tmp/emulator.out" 2>&1 </dev/null &
   emulator_pid=$!
   wait_for_name com.microsoft.identity.broker1 "$emulator_pid" "$tmp/emulator.out" "broker emulator"
   for ((i = 0; i < START_TIMEOUT * 10; i++)); do

@@ -42,7 +42,9 @@ export const DEFAULT_AUTHORITY = "https://login.microsoftonline.com/common";
  * Parses and classifies an authority URL.
  *
  * @param authority e.g. `https://login.microsoftonline.com/contoso.onmicrosoft.com`
- * @param options `knownAadHosts` adds hosts to treat as Entra ID (sovereign or test hosts)
+ * @param options `knownAadHosts` adds hosts to treat as Entra ID (sovereign or test hosts); an
+ *   entry without a port (`127.0.0.1`) matches the host on any port, one with a port
+ *   (`127.0.0.1:8400`) only on that port
  * @returns the parsed authority
  * @throws EntraAuthError `invalid_argument` for a URL that is not https (or loopback http)
  * @example
@@ -77,7 +79,19 @@ export function parseAuthority(
   if (tenant.toLowerCase() === "adfs") type = "adfs";
   else if (host.endsWith(".b2clogin.com") || segments[0] === "tfp") type = "b2c";
   else if (host.endsWith(".ciamlogin.com")) type = "ciam";
-  else if (AAD_HOSTS.has(host) || options.knownAadHosts?.includes(host)) type = "aad";
+  else if (AAD_HOSTS.has(host) || isKnownHost(url, options.knownAadHosts)) type = "aad";
   else type = "oidc";
   return { url: clean, host, tenant, type };
+}
+
+// A known host written without a port matches that host on any port (the emulators listen on
+// a free port: `knownAuthorityHosts: ["127.0.0.1"]` must match `http://127.0.0.1:37075/...`).
+function isKnownHost(url: URL, known: readonly string[] | undefined): boolean {
+  if (!known) return false;
+  const host = url.host.toLowerCase();
+  const name = url.hostname.toLowerCase();
+  return known.some((entry) => {
+    const k = entry.toLowerCase();
+    return k === host || k === name;
+  });
 }

@@ -58,6 +58,8 @@ export class EntraAuthError extends Error {
   readonly code: ErrorCode;
 
   /**
+   * Creates an EntraAuthError.
+   *
    * @param code stable error code
    * @param message what happened and what to do next
    * @param options the cause, if any
@@ -110,6 +112,8 @@ export class NativeLibraryError extends EntraAuthError {
   readonly loaderMessage?: string;
 
   /**
+   * Creates a NativeLibraryError.
+   *
    * @param code which failure
    * @param message what happened and what to do next
    * @param details the library, the missing piece and the loader's message
@@ -140,6 +144,8 @@ export class NativeTimeoutError extends EntraAuthError {
   readonly timeoutMs: number;
 
   /**
+   * Creates a NativeTimeoutError.
+   *
    * @param operation the native operation
    * @param timeoutMs the limit that elapsed
    * @param message overrides the default message
@@ -236,6 +242,8 @@ export class BrokerError extends EntraAuthError {
   readonly operation?: string;
 
   /**
+   * Creates a BrokerError.
+   *
    * @param code which failure
    * @param message what happened and what to do next
    * @param options the broker's report and the operation
@@ -266,6 +274,8 @@ export class InteractionRequiredError extends BrokerError {
   readonly server?: ServerErrorDetails;
 
   /**
+   * Creates an InteractionRequiredError.
+   *
    * @param message what happened
    * @param options the broker's report, or the server's error response, if any
    */
@@ -294,6 +304,8 @@ export class InteractionRequiredError extends BrokerError {
  */
 export class UserCanceledError extends BrokerError {
   /**
+   * Creates an UserCanceledError.
+   *
    * @param message what happened
    * @param options the broker's report, if any
    */
@@ -313,6 +325,8 @@ export class UserCanceledError extends BrokerError {
  */
 export class NetworkError extends BrokerError {
   /**
+   * Creates a NetworkError.
+   *
    * @param message what happened
    * @param options the broker's report, if any
    */
@@ -337,6 +351,8 @@ export class RedirectUriError extends BrokerError {
   readonly redirectUri: string;
 
   /**
+   * Creates a RedirectUriError.
+   *
    * @param redirectUri the URI the app must register
    * @param options the broker's report, if any
    */
@@ -452,6 +468,8 @@ export class ServerError extends EntraAuthError {
   readonly claims?: string;
 
   /**
+   * Creates a ServerError.
+   *
    * @param details the error response's fields
    * @param options `code` (default `server_error`), `message`, `cause`
    */

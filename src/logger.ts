@@ -20,9 +20,10 @@ export interface LoggerOptions {
   /** Lets personal data into logs and broker error messages. Default `false`. */
   piiLoggingEnabled?: boolean;
   /**
-   * Also forward MSALRuntime's own log lines. Default `false`: on Deno and Node, MSALRuntime's
-   * log callback can deadlock under concurrent broker calls (see the README); use it to
-   * diagnose, not in production.
+   * Also forward MSALRuntime's own log lines (prefixed `[broker]`). Default `false`: MSALRuntime
+   * calls its log callback while holding a lock, so with it on every MSALRuntime call runs off
+   * the JavaScript thread, which makes each broker call a few milliseconds slower (see
+   * docs/benchmarks.md). Turn it on to diagnose the broker.
    */
   brokerLogs?: boolean;
 }

@@ -1,6 +1,6 @@
 /**
- * The application object: wires configuration, the broker and (later) the network flows
- * together. It holds no protocol logic itself.
+ * The application object: wires configuration, the broker and the network flows (browser,
+ * device code, silent) and the token cache together. It holds no protocol logic itself.
  *
  * @module
  */
@@ -61,8 +61,18 @@ export interface PublicClientApplicationOptions {
    * `http://localhost` (default) or `http://127.0.0.1`, optionally with a fixed port.
    */
   redirectUri?: string;
-  /** Opens the sign-in page. Default: the system browser. */
+  /**
+   * Opens the sign-in page. Default: the system browser, after which the URL is also logged at
+   * `info` (or, with no logger, written to stderr) for a user whose browser did not show it.
+   */
   openBrowser?: (url: string) => void | Promise<void>;
+  /** HTML of the page the browser shows after a successful sign-in (msal-node's name). */
+  successTemplate?: string;
+  /**
+   * HTML of the page after a failed sign-in; `{{error}}` and `{{error_description}}` are
+   * replaced by the (escaped) error.
+   */
+  errorTemplate?: string;
   /** Overrides the detected kind of authority (e.g. `oidc` for a generic OpenID issuer). */
   authorityType?: "aad" | "b2c" | "adfs" | "ciam" | "oidc";
   /** Check unknown hosts with Entra's instance discovery. Default `true`. */
@@ -94,15 +104,19 @@ export interface PopParameters {
 
 /** An interactive token request. */
 export interface InteractiveRequest {
+  /** The scopes to request, e.g. `["User.Read"]`. */
   scopes: string[];
   /** The app's window, or {@link CONSOLE_WINDOW_HANDLE} for console apps. Default: console. */
   parentWindowHandle?: WindowHandle;
+  /** The user to sign in (a UPN or email); the broker or the sign-in page preselects them. */
   loginHint?: string;
   /** `none`, `login`, `select_account`, `consent`, `create`. */
   prompt?: "none" | "login" | "select_account" | "consent" | "create";
+  /** A domain hint (`organizations`, `consumers`, a tenant domain); not passed to the broker. */
   domainHint?: string;
   /** A claims request (JSON text), e.g. from a claims challenge. */
   claims?: string;
+  /** More authorize query parameters. */
   extraQueryParameters?: Record<string, string>;
   /** Ask for a proof-of-possession token bound to this request. */
   pop?: PopParameters;
@@ -116,29 +130,41 @@ export interface InteractiveRequest {
   openBrowser?: (url: string) => void | Promise<void>;
   /** Without the broker: how long to wait for the browser, ms (default 10 minutes). */
   timeoutMs?: number;
+  /** A correlation id for the request (default: a new one); it is in the result and in errors. */
   correlationId?: string;
+  /** Cancels the request. */
   signal?: AbortSignal;
 }
 
 /** A device code request. */
 export interface DeviceCodeRequest {
+  /** The scopes to request, e.g. `["User.Read"]`. */
   scopes: string[];
   /** Shows the user the message, the code and where to enter it. */
   deviceCodeCallback: (info: DeviceCodeInfo) => void | Promise<void>;
+  /** A claims request (JSON text), e.g. from a claims challenge. */
   claims?: string;
+  /** A correlation id for the request (default: a new one). */
   correlationId?: string;
+  /** Cancels the request (and stops polling). */
   signal?: AbortSignal;
 }
 
 /** A silent token request. */
 export interface SilentRequest {
+  /** The scopes to request, e.g. `["User.Read"]`. */
   scopes: string[];
+  /** The account, from `getAccounts()` or an earlier result. */
   account: AccountInfo;
   /** Get a new token even if the cached one is valid. */
   forceRefresh?: boolean;
+  /** A claims request (JSON text); bypasses the cached access token. */
   claims?: string;
+  /** Ask for a proof-of-possession token bound to this request (broker only). */
   pop?: PopParameters;
+  /** A correlation id for the request (default: a new one). */
   correlationId?: string;
+  /** Cancels the request. */
   signal?: AbortSignal;
 }
 
@@ -173,11 +199,30 @@ export class PublicClientApplication {
   readonly #lastTokens = new Map<string, string>();
 
   /**
+   * Creates a PublicClientApplication.
+   *
    * @param options the app's configuration
-   * @throws EntraAuthError `invalid_argument` for a missing client id or a bad authority
+   * @throws EntraAuthError `invalid_argument` for a missing client id, a bad authority, or
+   *   msal-node's nested configuration (`{ auth: { clientId } }`)
+   * @example
+   * ```ts
+   * import { PublicClientApplication } from "@entra-auth/core";
+   * const app = new PublicClientApplication({ clientId: "00000000-0000-0000-0000-000000000001" });
+   * ```
    */
   constructor(options: PublicClientApplicationOptions) {
-    if (!options.clientId) throw new EntraAuthError("invalid_argument", "clientId is required");
+    if (!options.clientId) {
+      const auth = (options as { auth?: { clientId?: unknown; }; }).auth;
+      if (auth && typeof auth === "object") {
+        throw new EntraAuthError(
+          "invalid_argument",
+          "This looks like msal-node's configuration ({ auth: { clientId, authority } }). "
+            + "entra-auth takes the options at the top level: new PublicClientApplication({ "
+            + "clientId, authority, enableBrokerOnLinux, logger, cache }) (see docs/migrating.md).",
+        );
+      }
+      throw new EntraAuthError("invalid_argument", "clientId is required");
+    }
     this.clientId = options.clientId;
     this.authority = parseAuthority(options.authority ?? DEFAULT_AUTHORITY, {
       knownAadHosts: options.knownAuthorityHosts,
@@ -194,6 +239,8 @@ export class PublicClientApplication {
       fetch: options.fetch,
       redirectUri: options.redirectUri,
       openBrowser: options.openBrowser,
+      successTemplate: options.successTemplate,
+      errorTemplate: options.errorTemplate,
       cachePlugin: cachePluginOf(options),
     }, this.#logger);
     const os = platform();

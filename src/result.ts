@@ -49,6 +49,18 @@ export interface AuthenticationResult {
   fromBroker: boolean;
   /** The correlation id of the request (send it to support when something fails). */
   correlationId: string;
+  /**
+   * Whether the access token came from this app's token cache without a request (msal-node's
+   * `fromCache`). Always `false` for broker results: the broker keeps its own cache and does
+   * not say.
+   */
+  fromCache: boolean;
+  /** When the token should be refreshed early (from `refresh_in`); absent when not set. */
+  refreshOn?: Date;
+  /** The extended expiry (`ext_expires_in`) for resilience during outages, when known. */
+  extExpiresOn?: Date;
+  /** The authority the token was acquired from, e.g. `https://login.microsoftonline.com/common`. */
+  authority: string;
 }
 
 /**

@@ -8,16 +8,21 @@
 
 /** A validated token response. Field names are the protocol's. */
 export interface TokenResponse {
+  /** `Bearer`, or `pop` for a proof-of-possession token. */
   token_type: string;
   /** Space-separated granted scopes. */
   scope: string;
   /** Seconds (already converted from a string if the server sent one). */
   expires_in: number;
+  /** Seconds the token stays usable when the service is degraded. */
   ext_expires_in?: number;
   /** Seconds after which the token should be refreshed early. */
   refresh_in?: number;
+  /** The access token. */
   access_token: string;
+  /** The refresh token, when issued. */
   refresh_token?: string;
+  /** The id token (a JWT), when issued. */
   id_token?: string;
   /** base64url JSON `{"uid","utid"}`. */
   client_info?: string;
@@ -29,6 +34,7 @@ export interface TokenResponse {
 
 /** What the cache needs to know about the request that produced a {@link TokenResponse}. */
 export interface TokenRequestContext {
+  /** The app's client id. */
   clientId: string;
   /** The authority URL used (e.g. https://login.microsoftonline.com/organizations). */
   authority: string;

@@ -14,8 +14,9 @@
  * @module
  */
 
-import { cc, CString, dlopen, FFIType, JSCallback, toArrayBuffer } from "bun:ffi";
+import type * as BunFfi from "bun:ffi";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { platform, tmpdir } from "node:os";
 import { join } from "node:path";
 import type {
@@ -29,6 +30,16 @@ import type {
   SymbolTable,
 } from "../types.ts";
 import { TimerHeldCallback } from "./keep_alive.ts";
+
+// `bun:ffi` is loaded through `require` at run time, not by a static `import`: bundlers for
+// Node (esbuild, webpack, rollup) would otherwise hoist `import "bun:ffi"` to the bundle's top,
+// where Node refuses the `bun:` scheme at load (ERR_UNSUPPORTED_ESM_URL_SCHEME) even though
+// this module only ever runs on Bun. `bun build` resolves the built-in either way.
+const bunFfi = createRequire(import.meta.url)("bun:ffi") as typeof BunFfi;
+const { cc, CString, dlopen, JSCallback: BunJSCallback, toArrayBuffer } = bunFfi;
+const FFIType = bunFfi.FFIType;
+type FFIType = BunFfi.FFIType;
+type JSCallback = BunFfi.JSCallback;
 
 function toBun(type: NativeType | CallbackParameterType): FFIType {
   switch (type) {
@@ -153,7 +164,7 @@ class BunCallback extends TimerHeldCallback {
       }
       : (fn as (...args: unknown[]) => void);
     // threadsafe: true is required; without it a call from another thread never runs.
-    this.#callback = new JSCallback(target, {
+    this.#callback = new BunJSCallback(target, {
       args: definition.parameters.map((t) => (t === "string" ? FFIType.ptr : toBun(t))),
       returns: FFIType.void,
       threadsafe: true,

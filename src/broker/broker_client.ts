@@ -343,6 +343,8 @@ export class BrokerClient {
       tenantId: account.tenantId,
       fromBroker: true,
       correlationId,
+      fromCache: false,
+      authority: this.#settings.authority,
     };
   }
 }

@@ -50,6 +50,13 @@ export class CacheError extends EntraAuthError {
    * @param message what happened and what to do next
    * @param options the cause and the path in the input
    */
+  /**
+   * Creates a CacheError.
+   *
+   * @param reason what is wrong
+   * @param message what happened and what to do
+   * @param options the cause
+   */
   constructor(reason: CacheErrorReason, message: string, options: CacheErrorOptions = {}) {
     super("cache_error", message, options);
     this.reason = reason;

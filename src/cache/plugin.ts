@@ -8,8 +8,10 @@
 
 /** What a plug-in may do with the cache: read it out, or replace its contents. */
 export interface SerializableTokenCache {
+  /** The cache in MSAL's shared JSON format. */
   serialize(): string;
   /** @throws CacheError when the input is corrupt; the cache is then unchanged */
+  /** Replaces the cache's contents with MSAL's shared JSON format. */
   deserialize(json: string): void;
   /** Increases on every change. */
   readonly version: number;

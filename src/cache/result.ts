@@ -14,6 +14,10 @@ export interface ResultSource {
   idToken?: IdTokenMatch;
   /** The request's correlation id. */
   correlationId: string;
+  /** Served from the cache without a request (default `false`). */
+  fromCache?: boolean;
+  /** The authority of the request (default `https://{environment}/{realm}` of the token). */
+  authority?: string;
 }
 
 /**
@@ -54,5 +58,18 @@ export function authenticationResultFrom(source: ResultSource): AuthenticationRe
     tenantId: accessToken.entity.realm,
     fromBroker: false,
     correlationId: source.correlationId,
+    fromCache: source.fromCache ?? false,
+    ...optionalDate("refreshOn", accessToken.entity.refresh_on),
+    ...optionalDate("extExpiresOn", accessToken.entity.extended_expires_on),
+    authority: source.authority
+      ?? `https://${accessToken.entity.environment}/${accessToken.entity.realm}`,
   };
+}
+
+// Epoch seconds (as the cache stores them) to a Date, omitted when absent or not a number.
+function optionalDate<K extends string>(key: K, seconds: string | undefined): { [P in K]?: Date; } {
+  const n = Number(seconds);
+  return seconds && Number.isFinite(n) && n > 0
+    ? { [key]: new Date(n * 1000) } as { [P in K]?: Date; }
+    : {};
 }

@@ -32,9 +32,13 @@ export type CacheAuthorityType = "MSSTS" | "ADFS" | "Generic";
 
 /** Fields every credential (access, refresh and id token) has. */
 export interface CredentialEntity {
+  /** `{uid}.{utid}` of the account. */
   home_account_id: string;
+  /** The cloud host, e.g. `login.microsoftonline.com`. */
   environment: string;
+  /** `AccessToken`, `RefreshToken`, `IdToken` (or another MSAL credential type). */
   credential_type: string;
+  /** The app's client id. */
   client_id: string;
   /** The token itself. */
   secret: string;
@@ -44,11 +48,15 @@ export interface CredentialEntity {
 
 /** An `AccessToken` entry. Timestamps are epoch seconds as strings. */
 export interface AccessTokenEntity extends CredentialEntity {
+  /** The tenant id. */
   realm: string;
   /** Granted scopes joined by single spaces. */
   target: string;
+  /** When it was cached, epoch seconds. */
   cached_at?: string;
+  /** When it expires, epoch seconds. */
   expires_on: string;
+  /** The extended expiry, epoch seconds. */
   extended_expires_on?: string;
   /** When to refresh early (from `refresh_in`). */
   refresh_on?: string;
@@ -70,6 +78,7 @@ export interface RefreshTokenEntity extends CredentialEntity {
 
 /** An `IdToken` entry. */
 export interface IdTokenEntity extends CredentialEntity {
+  /** The tenant id. */
   realm: string;
 }
 
@@ -92,7 +101,9 @@ export interface AccountEntity {
 
 /** An `AppMetadata` entry. */
 export interface AppMetadataEntity {
+  /** The app's client id. */
   client_id: string;
+  /** The cloud host, e.g. `login.microsoftonline.com`. */
   environment: string;
   /** The family id when the app is in a family (FOCI). */
   family_id?: string;

@@ -81,6 +81,11 @@ export class TokenCache {
   #epoch = 0;
 
   /** @param options cloud aliases, clock and expiry buffer */
+  /**
+   * Creates a TokenCache.
+   *
+   * @param options extra clouds (aliases) beyond the well-known ones
+   */
   constructor(options: TokenCacheOptions = {}) {
     this.#store = new CacheStore(new CloudAliasTable(options.clouds));
     this.#now = options.now ?? (() => Math.floor(Date.now() / 1000));

@@ -23,7 +23,9 @@ export type AccountRef = Pick<AccountInfo, "homeAccountId" | "environment" | "te
 
 /** What `findAccessToken` looks for. */
 export interface AccessTokenQuery {
+  /** The app's client id. */
   clientId: string;
+  /** The account the token was issued to. */
   account: AccountRef;
   /** Every scope must have been granted (the OpenID Connect scopes are ignored). */
   scopes: readonly string[];
@@ -51,7 +53,9 @@ export interface AccessTokenMatch {
 
 /** What `findRefreshToken` looks for. */
 export interface RefreshTokenQuery {
+  /** The app's client id. */
   clientId: string;
+  /** The account the refresh token belongs to. */
   account: Pick<AccountInfo, "homeAccountId" | "environment">;
   /** The family refresh token (FOCI) of this family, written by any app of the family. */
   familyId?: string;
@@ -67,7 +71,9 @@ export interface RefreshTokenMatch {
 
 /** A cached id token. */
 export interface IdTokenMatch {
+  /** Its cache key. */
   key: string;
+  /** The entry, as stored. */
   entity: IdTokenEntity;
   /** Its claims (decoded once, not verified). */
   claims: Readonly<Record<string, unknown>>;
@@ -77,6 +83,7 @@ export interface IdTokenMatch {
 export interface AccountFilter {
   /** Take `idTokenClaims` from this client's id tokens. */
   clientId?: string;
+  /** Only this account (`{uid}.{utid}`). */
   homeAccountId?: string;
   /** Any alias of the cloud. */
   environment?: string;

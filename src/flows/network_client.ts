@@ -20,6 +20,7 @@ import type {
   NetworkTokenResult,
 } from "../network/client.ts";
 import { type CloudInstance, cloudOf, KNOWN_CLOUDS } from "../network/cloud_aliases.ts";
+import { escapeHtml } from "../network/pages.ts";
 import type { AccountInfo, AuthenticationResult } from "../result.ts";
 
 /** The network flows, loaded on first use: a token served from the cache needs none of them. */
@@ -47,6 +48,10 @@ export interface NetworkSettings extends
   redirectUri?: string;
   openBrowser?: AuthCodeRequest["openBrowser"];
   cachePlugin?: CachePlugin;
+  /** HTML of the page after a successful browser sign-in. */
+  successTemplate?: string;
+  /** HTML of the page after a failed one; `{{error}}` and `{{error_description}}` are filled. */
+  errorTemplate?: string;
 }
 
 /** What an interactive network sign-in takes. */
@@ -114,6 +119,7 @@ export class NetworkClient {
         account: saved.account,
         idToken: saved.idToken,
         correlationId,
+        authority: this.#settings.authority,
       });
     });
   }
@@ -126,6 +132,8 @@ export class NetworkClient {
       claims: request.claims,
       redirectUri: this.#settings.redirectUri,
       openBrowser: request.openBrowser ?? this.#settings.openBrowser,
+      successPage: this.#settings.successTemplate,
+      failurePage: errorPage(this.#settings.errorTemplate),
       prompt: request.prompt,
       loginHint: request.loginHint,
       domainHint: request.domainHint,
@@ -183,6 +191,8 @@ export class NetworkClient {
           account,
           idToken: cache.findIdToken({ clientId, account }),
           correlationId,
+          fromCache: true,
+          authority: this.#settings.authority,
         })
         : undefined;
       return { cached, result, family, familyId, own };
@@ -196,7 +206,13 @@ export class NetworkClient {
     ];
     if (attempts.length === 0) {
       if (found.cached) {
-        return authenticationResultFrom({ accessToken: found.cached, account, correlationId });
+        return authenticationResultFrom({
+          accessToken: found.cached,
+          account,
+          correlationId,
+          fromCache: true,
+          authority: this.#settings.authority,
+        });
       }
       throw new InteractionRequiredError(
         "No refresh token in the cache for this account: sign in interactively.",
@@ -238,7 +254,13 @@ export class NetworkClient {
         if (found.cached && !(err instanceof ServerError && err.httpStatus < 500)) {
           // refresh_on passed but the service is unavailable: the token is still valid.
           this.#logger.log("warning", "Refreshing early failed; using the cached access token.");
-          return authenticationResultFrom({ accessToken: found.cached, account, correlationId });
+          return authenticationResultFrom({
+            accessToken: found.cached,
+            account,
+            correlationId,
+            fromCache: true,
+            authority: this.#settings.authority,
+          });
         }
         throw err;
       }
@@ -263,4 +285,16 @@ export class NetworkClient {
       (cache) => cache.removeAccount(account),
     );
   }
+}
+
+// An error page template with its placeholders filled (HTML-escaped), or the default page.
+function errorPage(
+  template: string | undefined,
+): ((error: string, description?: string) => string) | undefined {
+  if (template === undefined) return undefined;
+  return (error, description) =>
+    template.replaceAll("{{error}}", escapeHtml(error)).replaceAll(
+      "{{error_description}}",
+      escapeHtml(description ?? ""),
+    );
 }

@@ -22,11 +22,17 @@ import {
 
 /** The OpenID Connect metadata entra-auth uses (validated). */
 export interface OidcMetadata {
+  /** The issuer of the tokens. */
   issuer: string;
+  /** Where the browser signs in. */
   authorization_endpoint: string;
+  /** Where codes and refresh tokens are redeemed. */
   token_endpoint: string;
+  /** Where a device code is requested (device code flow). */
   device_authorization_endpoint?: string;
+  /** Where the browser signs out. */
   end_session_endpoint?: string;
+  /** The signing keys of the issuer. */
   jwks_uri?: string;
 }
 

@@ -88,6 +88,8 @@ export interface AuthCodeRequest extends NetworkRequest {
   timeoutMs?: number;
   /** HTML shown after a successful redirect. */
   successPage?: string;
+  /** HTML shown after a redirect with an error (`error` and its description given). */
+  failurePage?: (error: string, description?: string) => string;
 }
 
 /** Options of {@link acquireByDeviceCode}. */
@@ -214,6 +216,7 @@ export async function acquireByAuthCode(request: AuthCodeRequest): Promise<Netwo
     path: target.path,
     accept: (query) => query.get("state") === state,
     successPage: request.successPage,
+    failurePage: request.failurePage,
   });
   const redirectUri = `http://${target.hostname}:${server.port}${
     target.keepPath ? target.path : ""
@@ -242,6 +245,7 @@ export async function acquireByAuthCode(request: AuthCodeRequest): Promise<Netwo
     });
     waiting.catch(() => {}); // observed below; avoid an unhandled rejection if open() fails
     await open(url);
+    showWaiting(url, request);
     query = await waiting;
   } finally {
     await server.close();
@@ -414,4 +418,16 @@ export async function acquireByRefreshToken(
       { server: details, cause: err },
     );
   }
+}
+
+// Tells the user what the sign-in waits for, with the URL to open by hand when the browser did
+// not show it: at `info` to the app's logger (without `login_hint`, which is personal data), and
+// on stderr when the app has no logger and the system browser was used.
+function showWaiting(url: string, request: AuthCodeRequest): void {
+  const shown = new URL(url);
+  shown.searchParams.delete("login_hint");
+  const text = "Waiting for the sign-in in the browser. If no browser opened, open this URL: "
+    + shown.href;
+  if (request.logger?.enabled("info")) request.logger.log("info", text);
+  else if (!request.openBrowser) console.error(`entra-auth: ${text}`);
 }

@@ -41,6 +41,12 @@ export class ThrottledError extends ServerError {
    * @param details the error reply's fields
    * @param retryAfterMs the server's `Retry-After`, in ms
    */
+  /**
+   * Creates a ThrottledError.
+   *
+   * @param details the server's error
+   * @param retryAfterMs how long the server asked to wait, when it said
+   */
   constructor(details: ServerErrorDetails, retryAfterMs?: number) {
     super(details, {
       code: "throttled",

@@ -58,6 +58,13 @@ export class PersistentCacheError extends EntraAuthError {
    * @param message what happened and what to do next
    * @param options cause, file, backup
    */
+  /**
+   * Creates a PersistentCacheError.
+   *
+   * @param reason what failed
+   * @param message what happened and what to do
+   * @param options the file's path and the cause
+   */
   constructor(
     reason: PersistentCacheErrorReason,
     message: string,

@@ -102,6 +102,12 @@ export class PersistentCache implements CachePlugin {
   #cleaned = false;
 
   /** @param options see {@link PersistentCacheOptions} */
+  /**
+   * Creates a PersistentCache.
+   *
+   * @param options where the file is and how it is protected
+   * @throws EntraAuthError `invalid_argument` for options that do not fit together
+   */
   constructor(options: PersistentCacheOptions) {
     if (options.encryption !== "keyring" && options.encryption !== "plaintext") {
       throw new PersistentCacheError(

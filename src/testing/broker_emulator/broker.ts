@@ -47,7 +47,9 @@ export const EMULATED_BROKER_VERSION = "2.0.1-emulator";
  * ```
  */
 export interface UserState {
+  /** The user. */
   user: EmulatedUser;
+  /** Whether the broker holds a session for them. */
   signedIn: boolean;
   /** Consented client ids, or `null` for every client. */
   consentedClients: string[] | null;
@@ -127,6 +129,12 @@ export class EmulatedBroker {
   /**
    * @param users Users and their initial sign-in state.
    * @param minter Token minter holding the signing keys.
+   */
+  /**
+   * Creates an EmulatedBroker.
+   *
+   * @param users the users it knows
+   * @param minter signs the tokens it issues
    */
   constructor(users: readonly EmulatedUser[], minter: TokenMinter) {
     this.#minter = minter;

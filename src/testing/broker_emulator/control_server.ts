@@ -80,7 +80,8 @@ async function route(emulator: BrokerEmulator, req: IncomingMessage): Promise<un
         users: emulator.broker.states.map((s) => ({
           ...s.user,
           signedIn: s.signedIn,
-          consentedClients: s.consentedClients,
+          // Omitted for "every client", so that what GET returns can be PUT back.
+          consentedClients: s.consentedClients ?? undefined,
         })),
       };
     case "PUT /users":

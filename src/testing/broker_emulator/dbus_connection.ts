@@ -31,6 +31,12 @@ export class DBusError extends Error {
    * @param errorName D-Bus error name.
    * @param message Error text.
    */
+  /**
+   * Creates a DBusError.
+   *
+   * @param errorName the D-Bus error name, e.g. `org.freedesktop.DBus.Error.Failed`
+   * @param message the error message
+   */
   constructor(errorName: string, message: string) {
     super(`${errorName}: ${message}`);
     this.name = "DBusError";

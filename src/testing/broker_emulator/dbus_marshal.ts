@@ -116,6 +116,11 @@ export class DBusWriter {
   readonly littleEndian: boolean;
 
   /** @param littleEndian Byte order of the output (default little-endian). */
+  /**
+   * Creates a DBusWriter.
+   *
+   * @param littleEndian the byte order to write
+   */
   constructor(littleEndian = true) {
     this.littleEndian = littleEndian;
   }
@@ -271,6 +276,14 @@ export class DBusReader {
    * @param littleEndian Byte order of the data.
    * @param offset Start offset; alignment is computed relative to `base`.
    * @param base Offset that counts as aligned to 8 (the message start).
+   */
+  /**
+   * Creates a DBusReader.
+   *
+   * @param bytes the message bytes
+   * @param littleEndian their byte order
+   * @param offset where to start reading
+   * @param base the offset that alignment is counted from
    */
   constructor(bytes: Uint8Array, littleEndian: boolean, offset = 0, base = 0) {
     this.#bytes = bytes;

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { BrokerEmulator } from "./mod.ts";
+ * import { BrokerEmulator } from "@entra-auth/core/testing/broker-emulator";
  * const emulator = await BrokerEmulator.start({ logFile: "/tmp/broker.jsonl" });
  * console.log(emulator.controlUrl);
  * await emulator.close();

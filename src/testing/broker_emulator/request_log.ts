@@ -71,6 +71,11 @@ export class RequestLog {
   readonly #file: string | undefined;
 
   /** @param file Path of a JSONL file to append finished entries to. */
+  /**
+   * Creates a RequestLog.
+   *
+   * @param file a JSONL file to append each request to
+   */
   constructor(file?: string) {
     this.#file = file;
   }

@@ -17,11 +17,17 @@ import type { EmulatedUser } from "./users.ts";
  * ```
  */
 export interface PublicJwk {
+  /** Key type (`RSA`). */
   kty: string;
+  /** RSA modulus (base64url). */
   n: string;
+  /** RSA exponent (base64url). */
   e: string;
+  /** Key id. */
   kid: string;
+  /** Algorithm (`RS256`). */
   alg: string;
+  /** Use (`sig`). */
   use: string;
 }
 
@@ -34,9 +40,13 @@ export interface PublicJwk {
  * ```
  */
 export interface PopBinding {
+  /** HTTP method of the bound request. */
   httpMethod: string;
+  /** Host of the bound request. */
   uriHost: string;
+  /** Path of the bound request. */
   uriPath: string;
+  /** The server nonce. */
   nonce: string;
 }
 
@@ -129,8 +139,11 @@ function shortScopes(scopes: readonly string[]): string {
  * ```
  */
 export interface MintRequest {
+  /** The user the tokens are for. */
   user: EmulatedUser;
+  /** The requesting app. */
   clientId: string;
+  /** The scopes granted. */
   scopes: readonly string[];
   /** `nonce` to echo in the id token. */
   nonce?: string;
@@ -149,10 +162,15 @@ export interface MintRequest {
  * ```
  */
 export interface MintedTokens {
+  /** The id token (a JWT). */
   idToken: string;
+  /** The access token. */
   accessToken: string;
+  /** 0 bearer, 1 proof of possession. */
   accessTokenType: 0 | 1;
+  /** Expiry, epoch seconds. */
   expiresOn: number;
+  /** Extended expiry, epoch seconds. */
   extendedExpiresOn: number;
 }
 

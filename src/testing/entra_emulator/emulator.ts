@@ -34,11 +34,17 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /** A snapshot of the emulator's configuration (served on `GET /_emulator`). */
 export interface EmulatorDescription {
+  /** The tenants. */
   tenants: EmulatorTenant[];
+  /** The users (with their passwords). */
   users: EmulatorUser[];
+  /** The registered apps. */
   apps: EmulatorApp[];
+  /** The clouds instance discovery knows. */
   clouds: EmulatorCloud[];
+  /** The host of the public cloud (`login.microsoftonline.com`). */
   defaultHost: string;
+  /** The emulator's clock, epoch ms. */
   now: number;
 }
 
@@ -63,6 +69,11 @@ export class EntraEmulator {
    * import { EntraEmulator } from "./emulator.ts";
    * const emulator = new EntraEmulator({});
    * ```
+   */
+  /**
+   * Creates an EntraEmulator.
+   *
+   * @param options tenants, users, apps, clouds, lifetimes; defaults for each
    */
   constructor(options: EntraEmulatorOptions = {}) {
     this.#config = resolveConfig(options);

@@ -8,13 +8,21 @@ import { base64url, sha256Base64url } from "./encoding.ts";
 
 /** A public key as served on the JWKS endpoint. */
 export interface EmulatorJwk {
+  /** Key type. */
   kty: "RSA";
+  /** Use: signatures. */
   use: "sig";
+  /** Key id. */
   kid: string;
+  /** Certificate thumbprint (base64url). */
   x5t: string;
+  /** RSA modulus (base64url). */
   n: string;
+  /** RSA exponent (base64url). */
   e: string;
+  /** Algorithm. */
   alg: "RS256";
+  /** The issuer the key signs for, when it is tenant-specific. */
   issuer?: string;
 }
 

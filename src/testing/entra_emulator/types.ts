@@ -132,6 +132,7 @@ export interface FaultMatch {
 
 /** An AADSTS error reply (JSON at the token-like endpoints, an error redirect at authorize). */
 export interface ErrorFault {
+  /** Answer with an OAuth error (AADSTS). */
   kind: "error";
   /** OAuth error, e.g. `invalid_grant`, `interaction_required`. */
   error: string;
@@ -149,6 +150,7 @@ export interface ErrorFault {
 
 /** A throttling or outage reply: 429/5xx with `Retry-After`. */
 export interface StatusFault {
+  /** Answer with this HTTP status. */
   kind: "status";
   /** HTTP status, e.g. 429 or 503. */
   status: number;
@@ -158,16 +160,19 @@ export interface StatusFault {
 
 /** A 200 reply whose JSON body cannot be parsed. */
 export interface MalformedJsonFault {
+  /** Answer with a body that is not JSON. */
   kind: "malformed_json";
 }
 
 /** The real reply with its body cut in half (over a socket: announced length longer than sent). */
 export interface TruncatedFault {
+  /** Answer with a cut-off body. */
   kind: "truncated";
 }
 
 /** The real reply, sent late. */
 export interface DelayFault {
+  /** Answer after a delay. */
   kind: "delay";
   /** Delay in milliseconds. */
   ms: number;

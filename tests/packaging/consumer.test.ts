@@ -1,0 +1,198 @@
+/**
+ * The npm package as a user gets it: `npm pack` of the built npm/, installed offline into a
+ * fresh project, then used by the user's own code: an example program and an app test against
+ * the Entra ID emulator run from it, CommonJS `require` is checked, the launcher bin is
+ * installed, and the README's sign-in example type-checks with tsc under node16, nodenext and
+ * bundler resolution. Catches a missing file, export or type, as a user would meet it.
+ *
+ * Runs under Node (which runs the suite on the built package); Deno and Bun skip it.
+ */
+
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { after, before, describe, it } from "node:test";
+import { currentRuntime } from "../../ffi/runtime.ts";
+import {
+  createEntraEmulator,
+  type EmulatorServer,
+  TEST_CLIENT_ID,
+} from "../../src/testing/entra_emulator/mod.ts";
+import { runExample } from "../examples/run_example.ts";
+import { repoPath } from "../support/paths.ts";
+
+const skip = currentRuntime() !== "node"
+  ? "runs under Node, on the built npm package"
+  : existsSync(repoPath("npm", "package.json"))
+  ? false
+  : "build npm/ first (scripts/build_npm.ts)";
+
+function run(command: string, args: string[], cwd: string): string {
+  const result = spawnSync(command, args, { cwd, encoding: "utf8", timeout: 120_000 });
+  assert.equal(
+    result.status,
+    0,
+    `${command} ${
+      args.join(" ")
+    } failed (${result.status} ${result.signal}):\n${result.stdout}\n${result.stderr}`,
+  );
+  return result.stdout;
+}
+
+// The first TypeScript block of a README section.
+function readmeExample(heading: string): string {
+  const readme = readFileSync(repoPath("README.md"), "utf8");
+  const at = readme.indexOf(heading);
+  assert.ok(at >= 0, `no section ${heading} in the README`);
+  const match = /```ts\n([\s\S]*?)```/.exec(readme.slice(at));
+  assert.ok(match, `no ts block in the README's ${heading} section`);
+  return match[1]!;
+}
+
+describe("the packed npm package in a fresh project", { skip, timeout: 300_000 }, () => {
+  let dir: string;
+  let project: string;
+  const emulator = createEntraEmulator();
+  let server: EmulatorServer;
+
+  before(async () => {
+    server = await emulator.listen();
+    dir = mkdtempSync(join(tmpdir(), "entra-auth-consumer-"));
+    project = join(dir, "app");
+    mkdirSync(project);
+    const packed = JSON.parse(
+      run("npm", ["pack", "--json", "--silent", "--pack-destination", dir], repoPath("npm")),
+    ) as { filename: string; }[];
+    writeFileSync(
+      join(project, "package.json"),
+      JSON.stringify({ name: "consumer", version: "1.0.0", private: true, type: "module" }),
+    );
+    // --offline: nothing is fetched; the optional koffi is installed only when npm's cache has
+    // it (this app needs no native library).
+    run("npm", [
+      "install",
+      "--offline",
+      "--no-audit",
+      "--no-fund",
+      "--loglevel=error",
+      join(dir, packed[0]!.filename),
+    ], project);
+  });
+  after(async () => {
+    await server.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("runs an example program that imports the package by its name", async () => {
+    copyFileSync(repoPath("npm", "examples", "device_code_server.js"), join(project, "server.js"));
+    const approved = new Set<string>();
+    const result = await runExample([process.execPath, join(project, "server.js")], {
+      env: {
+        CLIENT_ID: TEST_CLIENT_ID,
+        AUTHORITY: `${server.url}/common`,
+        KNOWN_AUTHORITY_HOSTS: "127.0.0.1",
+      },
+      onStdout: (stdout) => {
+        for (const [, code] of stdout.matchAll(/enter the code (\S+) to authenticate/g)) {
+          if (code && !approved.has(code)) {
+            approved.add(code);
+            emulator.approveDeviceCode(code, "alice@contoso.onmicrosoft.com");
+          }
+        }
+      },
+    });
+    assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
+    assert.match(result.stdout, /signed in as alice@contoso\.onmicrosoft\.com/);
+  });
+
+  it("runs an app test with the emulator sub-path export", () => {
+    copyFileSync(
+      repoPath("npm", "examples", "testing_with_entra_emulator.test.js"),
+      join(project, "app.test.js"),
+    );
+    const env = { ...process.env };
+    delete env.NODE_TEST_CONTEXT;
+    const result = spawnSync(process.execPath, ["--test", "app.test.js"], {
+      cwd: project,
+      encoding: "utf8",
+      timeout: 120_000,
+      env,
+    });
+    assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
+  });
+
+  it("exports package.json and installs the entra-auth-with-broker bin", () => {
+    const out = run(process.execPath, [
+      "--input-type=module",
+      "-e",
+      "import p from 'entra-auth/package.json' with { type: 'json' }; console.log(p.name)",
+    ], project);
+    assert.equal(out.trim(), "entra-auth");
+    const bin = join(project, "node_modules", ".bin", "entra-auth-with-broker");
+    assert.ok(existsSync(bin), "no entra-auth-with-broker in node_modules/.bin");
+    assert.ok(statSync(bin).mode & 0o111, "the bin is not executable");
+    assert.ok(
+      existsSync(join(project, "node_modules", "entra-auth", "scripts", "broker_emulator.js")),
+      "the launcher's broker emulator is not in the package",
+    );
+  });
+
+  it("can be required from CommonJS where Node can require ES modules (20.19+)", () => {
+    const [major, minor] = process.versions.node.split(".").map(Number) as [number, number];
+    const canRequireEsm = major > 22 || (major === 22 && minor >= 12)
+      || (major === 20 && minor >= 19);
+    const result = spawnSync(process.execPath, [
+      "-e",
+      "console.log(typeof require('entra-auth').PublicClientApplication)",
+    ], { cwd: project, encoding: "utf8", timeout: 60_000 });
+    if (canRequireEsm) assert.equal(result.stdout.trim(), "function", result.stderr);
+    else assert.notEqual(result.status, 0);
+  });
+
+  for (const resolution of ["node16", "nodenext", "bundler"]) {
+    it(`type-checks the README examples (moduleResolution ${resolution})`, () => {
+      const folder = join(project, `tsc-${resolution}`);
+      mkdirSync(folder, { recursive: true });
+      writeFileSync(join(folder, "readme.ts"), readmeExample("## Sign in"));
+      // The emulator example, through the package's sub-path export.
+      writeFileSync(
+        join(folder, "emulator.ts"),
+        `${readmeExample("## Testing your app with the emulators")}\nexport { result };\n`,
+      );
+      writeFileSync(
+        join(folder, "package.json"),
+        JSON.stringify({ type: "module", private: true }),
+      );
+      writeFileSync(
+        join(folder, "tsconfig.json"),
+        JSON.stringify({
+          compilerOptions: {
+            strict: true,
+            noEmit: true,
+            target: "ES2022",
+            lib: ["ES2022", "DOM"],
+            module: resolution === "bundler" ? "ESNext" : resolution,
+            moduleResolution: resolution,
+            types: ["node"],
+            typeRoots: [repoPath("node_modules", "@types")],
+            skipLibCheck: false,
+          },
+          files: ["readme.ts", "emulator.ts"],
+        }),
+      );
+      run(repoPath("node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"], folder);
+    });
+  }
+});
