@@ -314,20 +314,25 @@ async function keyringCheck(
       detail: `not used (--cache ${mode})`,
     };
   }
-  // Reading the cache exercises the keyring the way sign-in does: the key is looked up (and
-  // the file decrypted) through the same code.
+  // The key is looked up as sign-in looks it up; then the cache is read (and decrypted)
+  // through the same code.
   try {
+    const path = settings?.cachePath ?? defaultCachePath();
+    const { openKeySource } = await import("../persistence/key_source.ts");
+    const source = await openKeySource("token_cache", path);
+    await withTimeout(source.load(), 10_000, "the keyring");
     const { createPersistentCache } = await import("../persistence/persistent_cache.ts");
     const { TokenCache } = await import("../cache/token_cache.ts");
     const plugin = createPersistentCache({
       encryption: "keyring",
-      path: settings?.cachePath,
+      path,
       onCorrupt: "throw",
       logger: { loggerCallback: () => {} },
     });
-    const cache = new TokenCache();
     await withTimeout(
-      plugin.beforeCacheAccess({ tokenCache: cache, cacheHasChanged: false }),
+      Promise.resolve(
+        plugin.beforeCacheAccess({ tokenCache: new TokenCache(), cacheHasChanged: false }),
+      ),
       10_000,
       "the keyring",
     );

@@ -47,7 +47,8 @@ Commands:
   doctor     check whether the broker can be used here, and how to fix what is missing
 
 Configuration: flags, then ENTRA_AUTH_* variables (ENTRA_AUTH_CLIENT_ID, ENTRA_AUTH_TENANT_ID,
-ENTRA_AUTH_AUTHORITY, ENTRA_AUTH_BROKER, ENTRA_AUTH_CACHE, ENTRA_AUTH_PROFILE), then a profile of
+ENTRA_AUTH_AUTHORITY, ENTRA_AUTH_BROKER, ENTRA_AUTH_CACHE, ENTRA_AUTH_PROFILE; ENTRA_AUTH_LOG=broker
+adds MSALRuntime's log lines to stderr), then a profile of
 the config file (~/.config/entra-auth/config.json).
 
 Exit codes: 0 ok, 1 failure, 2 usage, 3 sign-in needed but not allowed, 4 broker unavailable,

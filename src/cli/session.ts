@@ -62,8 +62,11 @@ export class CliSession {
   constructor(settings: CliSettings, io: CliIo, verbose = false) {
     this.settings = settings;
     this.#io = io;
+    // ENTRA_AUTH_LOG=broker also forwards MSALRuntime's own lines (to stderr, never stdout).
+    const brokerLogs = /\bbroker\b/.test(io.env.ENTRA_AUTH_LOG ?? "");
     const logger = {
-      level: (verbose ? "verbose" : "warning") as LogLevel,
+      level: (verbose || brokerLogs ? "verbose" : "warning") as LogLevel,
+      brokerLogs,
       loggerCallback: (level: LogLevel, message: string) =>
         io.err(`entra-auth: ${level}: ${message}\n`),
     };
