@@ -68,8 +68,14 @@ export function describeFailure(err: unknown): { code: number; message: string; 
       case "native_symbol_missing":
       case "native_load_failed":
         return { code: EXIT.brokerUnavailable, message };
-      case "cache_error":
-        return { code: EXIT.cache, message };
+      case "cache_error": {
+        const reason = (err as { reason?: string; }).reason;
+        const hint = reason === "keyring_unavailable" || reason === "keyring_locked"
+          ? " For the command line: unlock or start a keyring, or pass --cache plaintext "
+            + "(ENTRA_AUTH_CACHE=plaintext) to keep tokens in an owner-only file."
+          : "";
+        return { code: EXIT.cache, message: message + hint };
+      }
       case "network_error":
       case "server_error":
       case "throttled":

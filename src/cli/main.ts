@@ -105,7 +105,7 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
     const { code, message } = describeFailure(err);
     io.err(`entra-auth: ${message}\n`);
     return code;
-  } finally {
-    process.off("SIGINT", onInterrupt);
   }
+  // The Ctrl-C handler stays until the process exits: a second signal must still end it with
+  // 130 rather than by the signal (Deno's child_process may deliver a kill twice).
 }
