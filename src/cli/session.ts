@@ -41,6 +41,8 @@ export interface TokenQuery {
   deviceCode?: boolean;
   /** Skip the cache (a new token). */
   forceRefresh?: boolean;
+  /** Let the user choose the account in the broker's window (`login`). */
+  chooseAccount?: boolean;
   /** Ask the broker only; no browser or device code (kubelogin's `--login broker`). */
   brokerOnly?: boolean;
   signal: AbortSignal;
@@ -249,6 +251,9 @@ export class CliSession {
         const result = await this.#app.acquireTokenInteractive({
           scopes: query.scopes,
           loginHint: query.account?.includes("@") ? query.account : undefined,
+          // `login` with no account chooses one in the broker's window (as az login does);
+          // otherwise the OS's default account is tried silently first.
+          prompt: query.chooseAccount && !query.account ? "select_account" : undefined,
           parentWindowHandle: CONSOLE_WINDOW_HANDLE,
           signal: query.signal,
         });

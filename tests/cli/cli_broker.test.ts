@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { after, before, beforeEach, describe, it } from "node:test";
@@ -70,6 +70,37 @@ describe("entra-auth through the broker", { skip: brokerSkip }, () => {
     assert.equal(second.code, 0, second.stderr);
     assert.equal(second.stdout, first.stdout, "the cached token");
     assert.equal((await requests()).length, 0, "the broker was not asked at all");
+  });
+
+  it("signs in through the broker's window with login, then serves token from the cache", {
+    timeout: 120_000,
+  }, async () => {
+    const display = 90 + Math.floor(Math.random() * 100);
+    const xvfb = spawn("Xvfb", [`:${display}`, "-nolisten", "tcp"], { stdio: "ignore" });
+    try {
+      for (let i = 0; i < 100 && !existsSync(`/tmp/.X11-unix/X${display}`); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const login = await runCli(["login", ...base, "--scope", "User.Read"], {
+        env: { ...env, DISPLAY: `:${display}` },
+      });
+      assert.equal(login.code, 0, login.stderr);
+      assert.equal(login.stdout, "");
+      assert.match(
+        login.stderr,
+        new RegExp(`Signed in as ${SIGNED_IN_USER} \\(through the broker\\)`),
+      );
+      assert.ok((await requests()).some((r) => r.method === "acquireTokenInteractively"));
+      await clearRequests();
+      const token = await runCli(["token", ...base, "--scope", "User.Read", "--no-interactive"], {
+        env,
+      });
+      assert.equal(token.code, 0, token.stderr);
+      assert.match(token.stdout, /^[\w-]+\.[\w-]+\.[\w-]+\n$/);
+      assert.equal((await requests()).length, 0, "served from the cache");
+    } finally {
+      xvfb.kill("SIGKILL");
+    }
   });
 
   it("prints az's JSON and an Authorization header", { timeout: 120_000 }, async () => {
@@ -205,6 +236,25 @@ describe("entra-auth through the broker", { skip: brokerSkip }, () => {
         assert.match(`${check.detail} ${check.fix}`, fix);
       });
     }
+
+    it(
+      "names the cause and the fix: a session bus with no broker on it",
+      { timeout: 120_000 },
+      async () => {
+        const run = await runCli(["doctor", ...base, "--broker", "on", "--json"], {
+          env,
+          // The bus activates gnome-keyring, which writes its variables to the stdout it inherits
+          // from dbus-run-session (not ours): the report is the JSON after them.
+          wrapper: ["dbus-run-session", "--"],
+        });
+        assert.equal(run.code, 9, run.stderr);
+        const check = JSON.parse(run.stdout.slice(run.stdout.indexOf("{\n"))).checks.find((
+          c: { id: string; },
+        ) => c.id === "broker-service");
+        assert.equal(check.status, "fail", JSON.stringify(check));
+        assert.match(check.fix, /microsoft-identity-broker/);
+      },
+    );
 
     it("names the missing system library and its package", { timeout: 120_000 }, async () => {
       const run = await runCli(["doctor", ...base, "--broker", "on", "--json"], {

@@ -46,13 +46,19 @@ export function cliHome(): Record<string, string> {
  */
 export function runCli(
   args: string[],
-  options: { env?: Record<string, string | undefined>; stdin?: string; timeoutMs?: number; } = {},
+  options: {
+    env?: Record<string, string | undefined>;
+    stdin?: string;
+    timeoutMs?: number;
+    /** A command to run it under, e.g. `["dbus-run-session", "--"]`. */
+    wrapper?: string[];
+  } = {},
 ): Promise<CliRun> {
   const env: Record<string, string | undefined> = { ...process.env, ...options.env };
   delete env.RUST_BACKTRACE;
   delete env.NO_COLOR;
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
-  const [command, ...prefix] = cliCommand();
+  const [command, ...prefix] = [...(options.wrapper ?? []), ...cliCommand()];
   const child = spawn(command, [...prefix, ...args], {
     env: env as Record<string, string>,
     stdio: ["pipe", "pipe", "pipe"],

@@ -149,6 +149,7 @@ export async function loginCommand(ctx: CommandContext, argv: string[]): Promise
       scopes: scopes.length ? scopes : ["openid", "profile", "offline_access"],
       account: values.account as string | undefined,
       interactive: true,
+      chooseAccount: true,
       deviceCode: Boolean(values["device-code"]),
       signal: ctx.signal,
     });
