@@ -70,6 +70,14 @@ describe("entra-auth through the broker", { skip: brokerSkip }, () => {
     assert.equal(second.code, 0, second.stderr);
     assert.equal(second.stdout, first.stdout, "the cached token");
     assert.equal((await requests()).length, 0, "the broker was not asked at all");
+    // Served from the cache, it loads neither the broker library (a missing one would fail
+    // with --broker on) nor anything that reaches the network (there is none here).
+    const third = await runCli(
+      ["token", ...base, "--scope", "User.Read", "--no-interactive", "--broker", "on"],
+      { env: { ...env, ENTRA_AUTH_MSALRUNTIME_PATH: "/nonexistent/libmsalruntime.so" } },
+    );
+    assert.equal(third.code, 0, third.stderr);
+    assert.equal(third.stdout, first.stdout);
   });
 
   it("signs in through the broker's window with login, then serves token from the cache", {
