@@ -112,7 +112,7 @@ export function parse(command: string, argv: string[], flags: Record<string, Fla
     });
     return { values: values as Parsed["values"], positionals };
   } catch (err) {
-    const what = (err as Error).message.replace(/\. To specify.*$/s, "");
+    const what = (err as Error).message.replace(/\s*\n\s*/g, " ").trim();
     throw new CliError(EXIT.usage, `${what} (see entra-auth ${command} --help)`);
   }
 }

@@ -347,6 +347,68 @@ describe("entra-auth through the broker", { skip: brokerSkip }, () => {
       });
     }
 
+    it(
+      "converts a kubelogin user of a kubeconfig, which kubectl then uses",
+      { timeout: 180_000 },
+      async () => {
+        const file = join(env.ENTRA_AUTH_HOME_FOR_TESTS, "kubeconfig-kubelogin.json");
+        writeFileSync(
+          file,
+          JSON.stringify({
+            apiVersion: "v1",
+            kind: "Config",
+            clusters: [{
+              name: "c",
+              cluster: { server: api.url, "certificate-authority": api.certFile },
+            }],
+            users: [{
+              name: "aks",
+              user: {
+                exec: {
+                  apiVersion: "client.authentication.k8s.io/v1beta1",
+                  command: "kubelogin",
+                  args: [
+                    "get-token",
+                    "--server-id",
+                    SERVER_ID,
+                    "--client-id",
+                    CLIENT_ID,
+                    "--tenant-id",
+                    "organizations",
+                  ],
+                },
+              },
+            }],
+            contexts: [{ name: "x", context: { cluster: "c", user: "aks" } }],
+            "current-context": "x",
+          }),
+        );
+        const [command, ...prefix] = cliCommand();
+        const convert = await runCli([
+          "kube",
+          "convert-kubeconfig",
+          "--kubeconfig",
+          file,
+          "--exec-command",
+          command,
+          ...prefix.map((a) => `--exec-arg=${a}`),
+        ], { env });
+        assert.equal(convert.code, 0, convert.stderr);
+        assert.match(convert.stderr, /user aks now signs in with entra-auth/);
+        // kubectl hands its own environment to the plug-in: the test's private cache folders.
+        const run = await collect(
+          spawn("kubectl", ["--kubeconfig", file, "get", "--raw", "/api"], {
+            stdio: ["pipe", "pipe", "pipe"],
+            env: { ...process.env, ...env },
+          }),
+          "",
+          120_000,
+        );
+        assert.equal(run.code, 0, run.stderr);
+        assert.equal(JSON.parse(run.stdout).kind, "APIVersions");
+      },
+    );
+
     it("signs in once for 10 kubectl processes started at once", { timeout: 300_000 }, async () => {
       // A server id nobody asked for yet: MSALRuntime has no token for it and must ask the broker.
       const serverId = crypto.randomUUID();

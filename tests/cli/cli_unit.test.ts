@@ -211,3 +211,45 @@ describe("command line as a process", () => {
     assert.match(badFlag.stderr, /--nope.*entra-auth token --help/);
   });
 });
+
+describe("kube convert-kubeconfig", () => {
+  it("finds kubelogin and azure auth-provider users with what they sign in with", async () => {
+    const { entraUsers } = await import("../../src/cli/commands/kube_convert.ts");
+    const users = entraUsers({
+      users: [
+        {
+          name: "a",
+          user: {
+            exec: {
+              command: "/usr/local/bin/kubelogin",
+              args: [
+                "get-token",
+                "--login",
+                "devicecode",
+                "--server-id",
+                "S",
+                "--client-id=C",
+                "--tenant-id",
+                "T",
+              ],
+            },
+          },
+        },
+        {
+          name: "b",
+          user: {
+            "auth-provider": {
+              name: "azure",
+              config: { "apiserver-id": "S2", "client-id": "C2", "tenant-id": "T2" },
+            },
+          },
+        },
+        { name: "c", user: { exec: { command: "aws", args: ["eks", "get-token"] } } },
+      ],
+    });
+    assert.deepEqual(users, [
+      { name: "a", serverId: "S", clientId: "C", tenantId: "T", login: "devicecode" },
+      { name: "b", serverId: "S2", clientId: "C2", tenantId: "T2" },
+    ]);
+  });
+});

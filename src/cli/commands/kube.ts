@@ -38,6 +38,7 @@ export const KUBE_HELP: string = helpText(
     + "once: they wait for the first and reuse its token. Never prompts when kubectl says it cannot.",
   KUBE_FLAGS,
   [
+    "entra-auth kube convert-kubeconfig   # rewrite kubelogin users of ~/.kube/config to use entra-auth",
     "kubectl config set-credentials aks-user --exec-api-version=client.authentication.k8s.io/v1 \\",
     "  --exec-command=entra-auth --exec-arg=kube --exec-arg=--server-id=6dae42f8-4368-4678-94ff-3960e28e3630 \\",
     "  --exec-arg=--client-id=$APP --exec-arg=--tenant-id=$TENANT --exec-interactive-mode=IfAvailable",
@@ -81,6 +82,10 @@ export function readExecInfo(text: string | undefined, stdinIsTty: boolean): Exe
 
 /** `entra-auth kube`. */
 export async function kubeCommand(ctx: CommandContext, argv: string[]): Promise<number> {
+  if (argv[0] === "convert-kubeconfig") {
+    const { convertKubeconfigCommand } = await import("./kube_convert.ts");
+    return convertKubeconfigCommand(ctx, argv.slice(1));
+  }
   const { values } = parse("kube", argv, KUBE_FLAGS);
   if (values.help) {
     ctx.io.out(KUBE_HELP);
