@@ -8,6 +8,7 @@
 
 import { writeSync } from "node:fs";
 import process from "node:process";
+import { isatty } from "node:tty";
 
 /** Where a command writes. */
 export interface CliIo {
@@ -54,8 +55,9 @@ export function processIo(): CliIo {
   return {
     out: (text) => (reserved ? reserved(new TextEncoder().encode(text)) : writeAll(1, text)),
     err: (text) => writeAll(2, text),
-    stdoutIsTty: Boolean(process.stdout.isTTY),
-    color: Boolean(process.stderr.isTTY) && !env.NO_COLOR && env.TERM !== "dumb",
+    // isatty, not process.stdout.isTTY: creating the stream objects costs milliseconds.
+    stdoutIsTty: isatty(1),
+    color: isatty(2) && !env.NO_COLOR && env.TERM !== "dumb",
     env,
     readStdin: async () => {
       const chunks: Uint8Array[] = [];

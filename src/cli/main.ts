@@ -6,6 +6,7 @@
  */
 
 import process from "node:process";
+import { isatty } from "node:tty";
 import { describeFailure, EXIT } from "./exit_codes.ts";
 import { type CliIo, processIo } from "./io.ts";
 
@@ -97,7 +98,7 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
   try {
     const command = await load();
     return await command(
-      { io, signal: controller.signal, stdinIsTty: Boolean(process.stdin.isTTY) },
+      { io, signal: controller.signal, stdinIsTty: isatty(0) },
       rest,
     );
   } catch (err) {
