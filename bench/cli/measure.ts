@@ -1,0 +1,161 @@
+/**
+ * The command line's start-up (Node, compiled: npm/bench/cli/measure.js): `entra-auth token`
+ * in a new process, served from the persistent cache, on Deno, Bun, Node and the Bun single
+ * file, against the bare runtime's start (`-e ''`) and against msal-node doing the same
+ * (a plain file cache, acquireTokenSilent, offline). Round-robin runs; medians and the
+ * overhead over each runtime's own start.
+ *
+ * Usage: node npm/bench/cli/measure.js [runs]
+ */
+
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import process from "node:process";
+import { withCache } from "../../src/cache/plugin.ts";
+import { TokenCache } from "../../src/cache/token_cache.ts";
+import { createPersistentCache } from "../../src/persistence/persistent_cache.ts";
+import { requestContext, tokenResponse, user } from "../../tests/cache/helpers.ts";
+import { repoPath } from "../../tests/support/paths.ts";
+import { BENCH_CLIENT, BENCH_SCOPES, BENCH_TENANT, BENCH_USERNAME } from "../coldstart/common.ts";
+
+const runs = Number(process.argv[2] ?? 15);
+const dir = repoPath(".tmp", "bench-cli");
+rmSync(dir, { recursive: true, force: true });
+mkdirSync(dir, { recursive: true });
+const plain = join(dir, "cache.json");
+const now = () => Math.floor(Date.now() / 1000);
+
+// Ten accounts with tokens for a few scopes, as bench/coldstart.
+await withCache(
+  new TokenCache({ now }),
+  createPersistentCache({ path: plain, encryption: "plaintext" }),
+  (c) => {
+    for (let n = 1; n <= 10; n++) {
+      for (const scope of ["User.Read Mail.Read", "Files.Read", "Calendars.Read"]) {
+        c.saveTokenResponse(
+          tokenResponse(user(n), {
+            scope: `${scope} openid profile offline_access`,
+            accessToken: `at-${n}-${scope}`.padEnd(1200, "x"),
+            expiresIn: 86_400,
+          }),
+          requestContext({
+            requestedAt: now(),
+            tenant: user(n).utid,
+            authority: `https://login.microsoftonline.com/${user(n).utid}`,
+          }),
+        );
+      }
+    }
+  },
+);
+const msalFile = join(dir, "msal.json");
+copyFileSync(plain, msalFile);
+
+const deno = repoPath("node_modules", ".bin", "deno");
+const bun = repoPath("node_modules", ".bin", "bun");
+const bin = repoPath("src", "cli", "bin.ts");
+const binJs = repoPath("npm", "src", "cli", "bin.js");
+const single = repoPath(".build", "entra-auth-bun");
+const args = (broker: string) => [
+  "token",
+  "--client-id",
+  BENCH_CLIENT,
+  "--authority",
+  `https://login.microsoftonline.com/${BENCH_TENANT}`,
+  "--account",
+  BENCH_USERNAME,
+  "--scope",
+  BENCH_SCOPES[0],
+  "--cache",
+  "plaintext",
+  "--cache-path",
+  plain,
+  "--broker",
+  broker,
+  "--no-interactive",
+];
+
+interface Contender {
+  label: string;
+  cmd: string[];
+  /** The label of the bare start it is compared with. */
+  bare?: string;
+  check: RegExp;
+}
+const contenders: Contender[] = [
+  { label: "node -e ''", cmd: ["node", "-e", ""], check: /^$/ },
+  { label: "deno eval ''", cmd: [deno, "eval", ""], check: /^$/ },
+  { label: "bun -e ''", cmd: [bun, "-e", "0"], check: /^$/ },
+  {
+    label: "msal-node script (Node)",
+    cmd: ["node", repoPath("npm", "bench", "coldstart", "msal_node.js"), msalFile],
+    bare: "node -e ''",
+    check: /^\d+\n$/,
+  },
+  {
+    label: "entra-auth token, Node",
+    cmd: ["node", binJs, ...args("auto")],
+    bare: "node -e ''",
+    check: /^at-/,
+  },
+  {
+    label: "entra-auth token, Deno",
+    cmd: [deno, "run", "-A", "--quiet", bin, ...args("auto")],
+    bare: "deno eval ''",
+    check: /^at-/,
+  },
+  {
+    label: "entra-auth token, Bun",
+    cmd: [bun, bin, ...args("auto")],
+    bare: "bun -e ''",
+    check: /^at-/,
+  },
+];
+if (existsSync(single)) {
+  contenders.push({
+    label: "entra-auth token, Bun single file",
+    cmd: [single, ...args("auto")],
+    bare: "bun -e ''",
+    check: /^at-/,
+  });
+} else {
+  console.error(
+    "(no .build/entra-auth-bun: run bash scripts/build_cli.sh to time the single file)",
+  );
+}
+
+const env: Record<string, string | undefined> = { ...process.env };
+delete env.RUST_BACKTRACE;
+function once(c: Contender): number {
+  const started = process.hrtime.bigint();
+  const r = spawnSync(c.cmd[0], c.cmd.slice(1), { env, encoding: "utf8" });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (r.status !== 0 || !c.check.test(r.stdout)) {
+    throw new Error(`${c.label} failed (${r.status}): ${r.stderr}${r.stdout.slice(0, 200)}`);
+  }
+  return ms;
+}
+for (const c of contenders) for (let i = 0; i < 2; i++) once(c); // warm-up
+const times = contenders.map(() => [] as number[]);
+for (let i = 0; i < runs; i++) contenders.forEach((c, j) => times[j].push(once(c)));
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const medians = new Map(contenders.map((c, j) => [c.label, median(times[j])]));
+const msal = medians.get("msal-node script (Node)")!;
+console.log(
+  "A token from the persistent cache in a new process (10 accounts, 30 tokens), offline.",
+);
+console.log(`${runs} runs each, round-robin; wall time, median.`);
+console.log("");
+console.log(
+  "contender".padEnd(36) + "median ms".padStart(10) + "over bare".padStart(11) + "   vs msal-node",
+);
+for (const c of contenders) {
+  const m = medians.get(c.label)!;
+  const over = c.bare ? `+${(m - medians.get(c.bare)!).toFixed(1)}` : "";
+  const ratio = c.bare ? `${(m / msal).toFixed(2)}x` : "";
+  console.log(c.label.padEnd(36) + m.toFixed(1).padStart(10) + over.padStart(11) + `   ${ratio}`);
+}

@@ -1,0 +1,164 @@
+/**
+ * `entra-auth token` and `entra-auth login`: print an access token, or sign in.
+ *
+ * @module
+ */
+
+import type { AuthenticationResult } from "../../result.ts";
+import { helpText, parse, SETTING_FLAGS, settingFlags, SIGN_IN_FLAGS } from "../args.ts";
+import { resolveSettings } from "../config.ts";
+import { CliError, EXIT } from "../exit_codes.ts";
+import type { CommandContext } from "../main.ts";
+import { CliSession } from "../session.ts";
+
+const TOKEN_FLAGS = {
+  "scope": {
+    type: "string",
+    multiple: true,
+    value: "SCOPE",
+    help: "a scope to ask for (repeatable)",
+  },
+  "resource": { type: "string", value: "URI", help: "a resource: asks for <URI>/.default" },
+  "output": {
+    type: "string",
+    short: "o",
+    value: "token|json|header",
+    help: "bare token (default), JSON as az account get-access-token, or an Authorization header",
+  },
+  "force-refresh": { type: "boolean", help: "get a new token even if one is cached" },
+  ...SIGN_IN_FLAGS,
+  ...SETTING_FLAGS,
+} as const;
+
+const LOGIN_FLAGS = {
+  "scope": {
+    type: "string",
+    multiple: true,
+    value: "SCOPE",
+    help: "scopes to consent to now (repeatable)",
+  },
+  "account": { type: "string", value: "USER", help: "the username to sign in as (a login hint)" },
+  "device-code": { type: "boolean", help: "sign in with a device code instead of a browser" },
+  ...SETTING_FLAGS,
+} as const;
+
+/** The `token` help text. */
+export const TOKEN_HELP: string = helpText(
+  "entra-auth token (--scope SCOPE… | --resource URI) [options]",
+  "Prints an access token on stdout: from the cache when one is valid, else silently (the broker,\n"
+    + "or a refresh token), else by signing in when prompting is allowed.",
+  TOKEN_FLAGS,
+  [
+    "entra-auth token --client-id $APP --resource https://management.azure.com",
+    "curl -H \"$(entra-auth token --scope User.Read -o header)\" https://graph.microsoft.com/v1.0/me",
+    "entra-auth token --scope api://my-api/.default -o json --no-interactive",
+  ],
+);
+
+/** The `login` help text. */
+export const LOGIN_HELP: string = helpText(
+  "entra-auth login [options]",
+  "Signs in: through the OS broker when available, else the browser, else a device code (chosen\n"
+    + "when there is no display: SSH, containers, WSL without a browser). Prints who signed in, to stderr.",
+  LOGIN_FLAGS,
+  ["entra-auth login --client-id $APP --tenant contoso.com", "entra-auth login --device-code"],
+);
+
+/** The scopes of `--scope` and `--resource`. */
+export function scopesOf(values: Record<string, unknown>): string[] {
+  const scopes = [...(values.scope as string[] | undefined ?? [])];
+  const resource = values.resource as string | undefined;
+  if (resource) scopes.push(`${resource.replace(/\/+$/, "")}/.default`);
+  return scopes;
+}
+
+/**
+ * The JSON `az account get-access-token` prints, for tools that parse it.
+ *
+ * @param result the token
+ * @returns the object to print
+ */
+export function azShape(result: AuthenticationResult): Record<string, unknown> {
+  const d = result.expiresOn;
+  const pad = (n: number, w = 2) => String(n).padStart(w, "0");
+  // az prints local time without a zone, with microseconds.
+  const local = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} `
+    + `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.000000`;
+  return {
+    accessToken: result.accessToken,
+    expiresOn: local,
+    expires_on: Math.floor(d.getTime() / 1000),
+    tenant: result.tenantId,
+    tokenType: result.tokenType,
+  };
+}
+
+/** `entra-auth token`. */
+export async function tokenCommand(ctx: CommandContext, argv: string[]): Promise<number> {
+  const { values } = parse("token", argv, TOKEN_FLAGS);
+  if (values.help) {
+    ctx.io.out(TOKEN_HELP);
+    return EXIT.ok;
+  }
+  const scopes = scopesOf(values);
+  if (scopes.length === 0) {
+    throw new CliError(EXIT.usage, "name what the token is for: --scope SCOPE or --resource URI");
+  }
+  const output = (values.output as string | undefined) ?? "token";
+  if (!["token", "json", "header"].includes(output)) {
+    throw new CliError(EXIT.usage, `--output must be token, json or header (got "${output}")`);
+  }
+  const session = new CliSession(
+    resolveSettings(settingFlags(values), ctx.io.env),
+    ctx.io,
+    Boolean(values.verbose),
+  );
+  try {
+    const result = await session.token({
+      scopes,
+      account: values.account as string | undefined,
+      interactive: !values["no-interactive"],
+      deviceCode: Boolean(values["device-code"]),
+      forceRefresh: Boolean(values["force-refresh"]),
+      signal: ctx.signal,
+    });
+    if (output === "json") ctx.io.out(`${JSON.stringify(azShape(result), null, 2)}\n`);
+    else if (output === "header") ctx.io.out(`Authorization: ${result.authorizationHeader}\n`);
+    else ctx.io.out(`${result.accessToken}\n`);
+    return EXIT.ok;
+  } finally {
+    await session.close();
+  }
+}
+
+/** `entra-auth login`. */
+export async function loginCommand(ctx: CommandContext, argv: string[]): Promise<number> {
+  const { values } = parse("login", argv, LOGIN_FLAGS);
+  if (values.help) {
+    ctx.io.out(LOGIN_HELP);
+    return EXIT.ok;
+  }
+  const scopes = scopesOf(values);
+  const session = new CliSession(
+    resolveSettings(settingFlags(values), ctx.io.env),
+    ctx.io,
+    Boolean(values.verbose),
+  );
+  try {
+    const result = await session.login({
+      scopes: scopes.length ? scopes : ["openid", "profile", "offline_access"],
+      account: values.account as string | undefined,
+      interactive: true,
+      chooseAccount: true,
+      deviceCode: Boolean(values["device-code"]),
+      signal: ctx.signal,
+    });
+    ctx.io.err(
+      `Signed in as ${result.account.username || result.account.homeAccountId}`
+        + `${result.fromBroker ? " (through the broker)" : ""}.\n`,
+    );
+    return EXIT.ok;
+  } finally {
+    await session.close();
+  }
+}
