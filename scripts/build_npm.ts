@@ -90,8 +90,12 @@ const pkg = {
     ),
     "./package.json": "./package.json",
   },
-  // The broker emulator's launcher, for apps' own tests (Linux: bwrap, dbus, gnome-keyring).
-  bin: { "entra-auth-with-broker": "bin/entra-auth-with-broker" },
+  // The command line (src/cli/), and the broker emulator's launcher for apps' own tests
+  // (Linux: bwrap, dbus, gnome-keyring).
+  bin: {
+    "entra-auth": "src/cli/bin.js",
+    "entra-auth-with-broker": "bin/entra-auth-with-broker",
+  },
   files: [
     "mod.js",
     "mod.d.ts",

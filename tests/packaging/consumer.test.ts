@@ -149,6 +149,26 @@ describe("the packed npm package in a fresh project", { skip, timeout: 300_000 }
     );
   });
 
+  it("installs the entra-auth command line, which runs as npx runs it", () => {
+    const bin = join(project, "node_modules", ".bin", "entra-auth");
+    assert.ok(existsSync(bin), "no entra-auth in node_modules/.bin");
+    const help = spawnSync(bin, ["token", "--help"], {
+      cwd: project,
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    assert.equal(help.status, 0, help.stderr);
+    assert.match(help.stdout, /^Usage: entra-auth token/);
+    const usage = spawnSync(bin, ["token", "--scope", "x"], {
+      cwd: project,
+      encoding: "utf8",
+      timeout: 60_000,
+      env: { ...process.env, ENTRA_AUTH_CLIENT_ID: "" },
+    });
+    assert.equal(usage.status, 2, usage.stderr);
+    assert.match(usage.stderr, /--client-id/);
+  });
+
   it("can be required from CommonJS where Node can require ES modules (20.19+)", () => {
     const [major, minor] = process.versions.node.split(".").map(Number) as [number, number];
     const canRequireEsm = major > 22 || (major === 22 && minor >= 12)
