@@ -1,0 +1,59 @@
+/**
+ * Cases the fuzzers in this folder found, each kept as a plain test (no generator), so that
+ * the bug cannot come back whatever the seed.
+ */
+
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { TokenCache } from "../../src/cache/token_cache.ts";
+import { processTokenResponse } from "../../src/network/token_endpoint.ts";
+import { decodeJwtPayload } from "../../src/network/validate.ts";
+import { decodeJwtClaims } from "../../src/result.ts";
+import { b64json } from "../support/fuzz_arbitraries.ts";
+
+const NOW = 1_800_000_000;
+
+describe("fuzz regressions", () => {
+  it("an id token whose payload carries base64 padding gives the same claims to the cache as to the validator", () => {
+    // Found by tests/fuzz/id_token.test.ts (seed 20261130): the validating decoder strips
+    // `=` padding, the cache's decoder did not (payload length 4n+3 plus "==") and stored
+    // the account with no username, object id or tenant.
+    const claims = {
+      aud: "app",
+      oid: "00000000-0000-1000-8000-000000000000",
+      tid: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+      sub: " \"",
+      preferred_username: "ada@contoso.example",
+    };
+    let payload = b64json(claims);
+    for (let n = 1; payload.length % 4 !== 3; n++) {
+      payload = b64json({ ...claims, pad: "x".repeat(n) });
+    }
+    const token = `${b64json({ alg: "RS256" })}.${payload}==.sig`;
+    const strict = decodeJwtPayload(token, "id_token");
+    assert.equal(strict.preferred_username, "ada@contoso.example");
+    assert.deepEqual(decodeJwtClaims(token), strict);
+
+    const { response } = processTokenResponse(
+      {
+        status: 200,
+        headers: new Headers(),
+        correlationId: "c",
+        body: { token_type: "Bearer", access_token: "at", expires_in: 3599, id_token: token },
+      },
+      { clientId: "app", scopes: ["openid"], now: NOW },
+    );
+    const saved = new TokenCache({ now: () => NOW }).saveTokenResponse(response, {
+      clientId: "app",
+      authority: "https://login.microsoftonline.com/organizations",
+      environment: "login.microsoftonline.com",
+      tenant: "organizations",
+      authorityType: "Generic",
+      scopes: ["openid"],
+      requestedAt: NOW,
+    });
+    assert.equal(saved.account.username, "ada@contoso.example");
+    assert.equal(saved.account.tenantId, claims.tid);
+    assert.equal(saved.account.localAccountId, claims.oid);
+  });
+});
