@@ -81,8 +81,9 @@ export function processDeviceCodeResponse(
     verificationUri,
     expiresIn,
     interval,
-    message: optionalString(body, "message", where)
-      ?? `To sign in, use a web browser to open the page ${verificationUri} and enter the code ${userCode} to authenticate.`,
+    // An empty message is none: the user must be told where to go.
+    message: optionalString(body, "message", where)?.trim()
+      || `To sign in, use a web browser to open the page ${verificationUri} and enter the code ${userCode} to authenticate.`,
     expiresAt: now + expiresIn * 1000,
   };
   const complete = optionalString(body, "verification_uri_complete", where);

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { TokenCache } from "../../src/cache/token_cache.ts";
+import { processDeviceCodeResponse } from "../../src/network/device_code.ts";
 import { processTokenResponse } from "../../src/network/token_endpoint.ts";
 import { decodeJwtPayload } from "../../src/network/validate.ts";
 import { decodeJwtClaims } from "../../src/result.ts";
@@ -55,5 +56,24 @@ describe("fuzz regressions", () => {
     assert.equal(saved.account.username, "ada@contoso.example");
     assert.equal(saved.account.tenantId, claims.tid);
     assert.equal(saved.account.localAccountId, claims.oid);
+  });
+
+  it("a device code reply with an empty message still tells the user where to go", () => {
+    // Found by tests/fuzz/device_code.test.ts (seed 20261130): `"message": ""` was passed on
+    // as the text to show, so the user saw nothing.
+    for (const message of ["", "   ", undefined]) {
+      const info = processDeviceCodeResponse({
+        status: 200,
+        body: {
+          user_code: "ABCD-EFGH",
+          device_code: "d",
+          verification_uri: "https://microsoft.com/devicelogin",
+          expires_in: 900,
+          message,
+        },
+      }, NOW * 1000);
+      assert.match(info.message, /https:\/\/microsoft\.com\/devicelogin/);
+      assert.match(info.message, /ABCD-EFGH/);
+    }
   });
 });
