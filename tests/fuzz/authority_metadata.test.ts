@@ -5,7 +5,6 @@
 
 import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
-import type { ErrorCode } from "../../src/errors.ts";
 import {
   clearAuthorityCache,
   discoverInstance,
