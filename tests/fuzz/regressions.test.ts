@@ -76,4 +76,41 @@ describe("fuzz regressions", () => {
       assert.match(info.message, /ABCD-EFGH/);
     }
   });
+
+  it("an access token another writer stored with a huge expires_on gives a valid expiry", () => {
+    // Found by tests/fuzz/cache_format.test.ts (seed 20261130): the cache's reader accepts any
+    // digits, and "999…9" gave a result whose expiresOn is an Invalid Date.
+    const home = "u.t";
+    const cache = new TokenCache({ now: () => NOW });
+    cache.deserialize(JSON.stringify({
+      Account: {
+        a: {
+          home_account_id: home,
+          environment: "login.windows.net",
+          realm: "t",
+          local_account_id: "u",
+          username: "ada@contoso.example",
+          authority_type: "MSSTS",
+        },
+      },
+      AccessToken: {
+        k: {
+          home_account_id: home,
+          environment: "login.windows.net",
+          credential_type: "AccessToken",
+          client_id: "c",
+          secret: "s",
+          realm: "t",
+          target: "User.Read",
+          cached_at: String(NOW),
+          expires_on: "9".repeat(30),
+        },
+      },
+    }));
+    const [account] = cache.getAccounts();
+    const found = cache.findAccessToken({ clientId: "c", account, scopes: ["User.Read"] });
+    assert.ok(found, "a token that never expires is served");
+    assert.ok(Number.isFinite(found.expiresOn.getTime()), String(found.expiresOn));
+    assert.ok(found.expiresOn.getTime() > NOW * 1000);
+  });
 });
