@@ -201,7 +201,7 @@ export function tick(): Promise<void> {
 }
 
 /**
- * The `todo` of a property that fails only because of a known bug being fixed on another
+ * The `todo` (or `skip`) of a property that fails only because of a known bug being fixed on another
  * branch: the suite stays green until the merge. `FUZZ_KNOWN=1` runs these properties as
  * ordinary tests (to see them fail, or to check the fix after the merge).
  *
