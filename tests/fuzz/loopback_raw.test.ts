@@ -159,7 +159,7 @@ function bytesOf(value: Uint8Array | string, port: number): Uint8Array {
   if (typeof value !== "string") return value;
   // Strings travel as UTF-8 (lone surrogates as U+FFFD), or as raw bytes when they are latin1.
   const text = value.split(PORT).join(String(port));
-  return /^[\u0000-\u00ff]*$/.test(text)
+  return [...text].every((c) => c.charCodeAt(0) <= 0xff)
     ? Buffer.from(text, "latin1")
     : new TextEncoder().encode(text);
 }

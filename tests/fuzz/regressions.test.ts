@@ -5,7 +5,9 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { readSizedString, readSizedStringAsync } from "../../ffi/strings.ts";
 import { TokenCache } from "../../src/cache/token_cache.ts";
+import { EntraAuthError } from "../../src/errors.ts";
 import { processDeviceCodeResponse } from "../../src/network/device_code.ts";
 import { processTokenResponse } from "../../src/network/token_endpoint.ts";
 import { decodeJwtPayload } from "../../src/network/validate.ts";
@@ -112,5 +114,38 @@ describe("fuzz regressions", () => {
     assert.ok(found, "a token that never expires is served");
     assert.ok(Number.isFinite(found.expiresOn.getTime()), String(found.expiresOn));
     assert.ok(found.expiresOn.getTime() > NOW * 1000);
+  });
+
+  it("a native string getter that breaks the size convention gives a typed error, not a plain one", async () => {
+    // Found by tests/fuzz/broker_result.test.ts (seed 20261130): a getter reporting a size not
+    // larger than the buffer it refused threw a plain Error; one asking for 2^31 - 1 units
+    // made the binding allocate gigabytes.
+    const typed = (err: unknown) =>
+      err instanceof EntraAuthError && err.code === "native_call_failed";
+    for (const needed of [0, -1, 256, 2 ** 31 - 1]) {
+      let calls = 0;
+      const getter = (_buffer: Uint8Array | Uint16Array | null, size: Int32Array) => {
+        calls++;
+        size[0] = needed;
+        return false;
+      };
+      assert.throws(() => readSizedString("utf8", getter, 256), typed, `needed ${needed}`);
+      await assert.rejects(
+        readSizedStringAsync("utf16", (b, s) => Promise.resolve(getter(b, s)), 256),
+        typed,
+        `needed ${needed}`,
+      );
+      assert.equal(calls, 2, "no second call after a broken size");
+    }
+    let grow = 256;
+    assert.throws(
+      () =>
+        readSizedString("utf8", (_b, size) => {
+          size[0] = grow *= 2;
+          return false;
+        }, 256),
+      typed,
+      "a getter that keeps asking for more",
+    );
   });
 });
