@@ -94,7 +94,7 @@ describe("fuzz: authorization redirects", () => {
   });
 
   it("the authorization URL carries the protocol parameters intact whatever the app adds", {
-    timeout: fuzzTestTimeout(500, 10),
+    timeout: fuzzTestTimeout(300, 10),
   }, () => {
     fc.assert(
       fc.property(
@@ -136,7 +136,7 @@ describe("fuzz: authorization redirects", () => {
           }
         },
       ),
-      fuzzParameters(500),
+      fuzzParameters(300),
     );
   });
 });
