@@ -169,7 +169,16 @@ async function runCase(requests: (Uint8Array | string)[]): Promise<void> {
   try {
     const waiting = server.waitForRedirect({ timeoutMs: 20_000 });
     waiting.catch(() => {});
-    for (const r of requests) await exchange(server.port, bytesOf(r, server.port));
+    for (const r of requests) {
+      const status = await exchange(server.port, bytesOf(r, server.port));
+      // Only the sign-in's own redirect gets a success page.
+      if (/^HTTP\/1\.[01] 2/.test(status)) {
+        assert.ok(
+          typeof r === "string" && r.includes(`state=${STATE}`),
+          `${status} for ${JSON.stringify(typeof r === "string" ? r.slice(0, 200) : r)}`,
+        );
+      }
+    }
     const good = await exchange(
       server.port,
       bytesOf(

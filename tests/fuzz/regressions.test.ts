@@ -11,6 +11,7 @@ import { EntraAuthError } from "../../src/errors.ts";
 import { processDeviceCodeResponse } from "../../src/network/device_code.ts";
 import { processTokenResponse } from "../../src/network/token_endpoint.ts";
 import { decodeJwtPayload } from "../../src/network/validate.ts";
+import { mergeCache } from "../../src/persistence/merge.ts";
 import { decodeJwtClaims } from "../../src/result.ts";
 import { b64json } from "../support/fuzz_arbitraries.ts";
 
@@ -147,5 +148,22 @@ describe("fuzz regressions", () => {
       typed,
       "a getter that keeps asking for more",
     );
+  });
+
+  it("the persistent cache's merge keeps a member named __proto__ (a section or an entry key)", () => {
+    // Found by tests/fuzz/cache_merge.test.ts (seed 20261130, Bun and Node): the merge
+    // assigned members with `out[name] = value`, which for "__proto__" (an own member, as
+    // JSON.parse makes it) sets the prototype instead: the member was lost on write. (Deno
+    // disables the __proto__ accessor, so it kept them.)
+    const base = JSON.parse("{\"Account\":{}}");
+    const mine = JSON.parse(
+      "{\"Account\":{\"__proto__\":{\"home_account_id\":\"u.t\",\"environment\":\"e\",\"realm\":\"t\","
+        + "\"local_account_id\":\"u\",\"username\":\"a\",\"authority_type\":\"MSSTS\"}},\"__proto__\":[1]}",
+    );
+    const { document } = mergeCache(base, mine, base);
+    const written = JSON.parse(JSON.stringify(document));
+    assert.deepEqual(Object.getOwnPropertyDescriptor(written, "__proto__")?.value, [1]);
+    const account = Object.getOwnPropertyDescriptor(written.Account, "__proto__")?.value;
+    assert.equal(account?.username, "a");
   });
 });
