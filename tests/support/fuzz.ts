@@ -36,13 +36,14 @@ export const FUZZ_SEED: number = envInteger("FUZZ_SEED") ?? 20261130;
 export const FUZZ_RUNS: number | undefined = envInteger("FUZZ_RUNS");
 
 /**
- * The number of runs of a property: `FUZZ_RUNS` when set, else its CI count.
+ * The number of runs of a property: `FUZZ_RUNS` when set (up to `cap`), else its CI count.
  *
  * @param ciRuns the count in CI (keep the whole folder well under a minute per runtime)
+ * @param cap the most runs a long run may give this property (for costly cases)
  * @returns the count
  */
-export function fuzzRuns(ciRuns: number): number {
-  return FUZZ_RUNS ?? ciRuns;
+export function fuzzRuns(ciRuns: number, cap: number = Infinity): number {
+  return FUZZ_RUNS === undefined ? ciRuns : Math.min(FUZZ_RUNS, cap);
 }
 
 /**
@@ -50,10 +51,15 @@ export function fuzzRuns(ciRuns: number): number {
  *
  * @param ciRuns the count in CI
  * @param extra more parameters (e.g. `examples`: regression cases that always run first)
+ * @param cap the most runs a long run may give this property
  * @returns the parameters
  */
-export function fuzzParameters<T>(ciRuns: number, extra: fc.Parameters<T> = {}): fc.Parameters<T> {
-  return { seed: FUZZ_SEED, numRuns: fuzzRuns(ciRuns), ...extra };
+export function fuzzParameters<T>(
+  ciRuns: number,
+  extra: fc.Parameters<T> = {},
+  cap: number = Infinity,
+): fc.Parameters<T> {
+  return { seed: FUZZ_SEED, numRuns: fuzzRuns(ciRuns, cap), ...extra };
 }
 
 /**
@@ -62,10 +68,11 @@ export function fuzzParameters<T>(ciRuns: number, extra: fc.Parameters<T> = {}):
  *
  * @param ciRuns the count in CI
  * @param perCaseMs a generous bound of one case
+ * @param cap as for {@link fuzzRuns}
  * @returns milliseconds
  */
-export function fuzzTestTimeout(ciRuns: number, perCaseMs: number): number {
-  return Math.max(60_000, fuzzRuns(ciRuns) * perCaseMs + 30_000);
+export function fuzzTestTimeout(ciRuns: number, perCaseMs: number, cap: number = Infinity): number {
+  return Math.max(60_000, fuzzRuns(ciRuns, cap) * perCaseMs + 30_000);
 }
 
 /** What a case ended in: a value, or a typed error with an expected code. */
