@@ -166,4 +166,24 @@ describe("fuzz regressions", () => {
     const account = Object.getOwnPropertyDescriptor(written.Account, "__proto__")?.value;
     assert.equal(account?.username, "a");
   });
+
+  it("a device code reply with an empty verification_uri uses verification_url, or is refused", () => {
+    // Found by the long run of tests/fuzz/device_code.test.ts (FUZZ_SEED=8, 10 000 runs):
+    // `"verification_uri": ""` was taken as the address, so the user was told to open "".
+    const reply = (body: Record<string, unknown>) =>
+      processDeviceCodeResponse({
+        status: 200,
+        body: { user_code: "ABCD-EFGH", device_code: "d", expires_in: 900, ...body },
+      }, NOW * 1000);
+    const info = reply({
+      verification_uri: "",
+      verification_url: "https://microsoft.com/devicelogin",
+    });
+    assert.equal(info.verificationUri, "https://microsoft.com/devicelogin");
+    assert.match(info.message, /https:\/\/microsoft\.com\/devicelogin/);
+    assert.throws(
+      () => reply({ verification_uri: "" }),
+      (err) => err instanceof EntraAuthError && err.code === "invalid_response",
+    );
+  });
 });
