@@ -108,19 +108,19 @@ afterEach(() => {
 
 describe("fuzz: authority metadata and instance discovery", () => {
   it("a metadata document gives http(s) endpoints or invalid_response", {
-    timeout: fuzzTestTimeout(600, 10),
+    timeout: fuzzTestTimeout(300, 10),
   }, () => {
     fc.assert(
       fc.property(metadataBody, (body) => {
         const out = settle(() => processMetadata(body), ["invalid_response"]);
         if (out.ok) checkMetadata(out.value);
       }),
-      fuzzParameters(600),
+      fuzzParameters(300),
     );
   });
 
   it("metadata given by the app as text, or fetched, resolves or fails typed", {
-    timeout: fuzzTestTimeout(300, 100),
+    timeout: fuzzTestTimeout(200, 100),
   }, async () => {
     const faults = watchProcessFaults();
     try {
@@ -163,7 +163,7 @@ describe("fuzz: authority metadata and instance discovery", () => {
             faults.check();
           },
         ),
-        fuzzParameters(300),
+        fuzzParameters(200),
       );
     } finally {
       faults.stop();
@@ -171,7 +171,7 @@ describe("fuzz: authority metadata and instance discovery", () => {
   });
 
   it("instance discovery gives a metadata URL and a sane alias table, or fails typed", {
-    timeout: fuzzTestTimeout(400, 100),
+    timeout: fuzzTestTimeout(200, 100),
   }, async () => {
     const faults = watchProcessFaults();
     try {
@@ -208,7 +208,7 @@ describe("fuzz: authority metadata and instance discovery", () => {
           }
           faults.check();
         }),
-        fuzzParameters(400),
+        fuzzParameters(200),
       );
     } finally {
       faults.stop();

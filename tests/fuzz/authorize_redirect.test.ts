@@ -67,7 +67,7 @@ const CODES: readonly ErrorCode[] = [
 
 describe("fuzz: authorization redirects", () => {
   it("a redirect gives its code only with the right state and no error, else a typed error", {
-    timeout: fuzzTestTimeout(1000, 10),
+    timeout: fuzzTestTimeout(500, 10),
   }, () => {
     fc.assert(
       fc.property(rawQuery, (raw) => {
@@ -89,12 +89,12 @@ describe("fuzz: authorization redirects", () => {
           assert.equal(reported, query.get("error"));
         }
       }),
-      fuzzParameters(1000),
+      fuzzParameters(500),
     );
   });
 
   it("the authorization URL carries the protocol parameters intact whatever the app adds", {
-    timeout: fuzzTestTimeout(300, 10),
+    timeout: fuzzTestTimeout(200, 10),
   }, () => {
     fc.assert(
       fc.property(
@@ -136,7 +136,7 @@ describe("fuzz: authorization redirects", () => {
           }
         },
       ),
-      fuzzParameters(300),
+      fuzzParameters(200),
     );
   });
 });

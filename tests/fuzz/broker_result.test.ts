@@ -47,7 +47,7 @@ const BROKER_CODES: readonly ErrorCode[] = [
 describe("fuzz: native strings and broker error reports", () => {
   it(
     "any buffer decodes to a string up to its first NUL",
-    { timeout: fuzzTestTimeout(500, 10) },
+    { timeout: fuzzTestTimeout(300, 10) },
     () => {
       fc.assert(
         fc.property(
@@ -59,7 +59,7 @@ describe("fuzz: native strings and broker error reports", () => {
             assert.ok(!text.includes("\u0000"));
           },
         ),
-        fuzzParameters(500),
+        fuzzParameters(300),
       );
     },
   );
@@ -67,7 +67,7 @@ describe("fuzz: native strings and broker error reports", () => {
   it(
     "the sized-getter convention gives the string or a typed error, whatever sizes the native side reports",
     {
-      timeout: fuzzTestTimeout(300, 50),
+      timeout: fuzzTestTimeout(200, 50),
     },
     async () => {
       await fc.assert(
@@ -100,14 +100,14 @@ describe("fuzz: native strings and broker error reports", () => {
             assert.ok(call <= 4, "at most four native calls");
           },
         ),
-        fuzzParameters(300),
+        fuzzParameters(200),
       );
     },
   );
 
   it(
     "any broker error report maps to a typed broker error",
-    { timeout: fuzzTestTimeout(500, 10) },
+    { timeout: fuzzTestTimeout(300, 10) },
     () => {
       fc.assert(
         fc.property(
@@ -133,7 +133,7 @@ describe("fuzz: native strings and broker error reports", () => {
             if (!out.ok) assert.ok(out.error.message.length > 0);
           },
         ),
-        fuzzParameters(500),
+        fuzzParameters(300),
       );
     },
   );

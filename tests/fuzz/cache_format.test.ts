@@ -58,7 +58,7 @@ function exercise(cache: TokenCache): void {
 
 describe("fuzz: the serialized token cache", () => {
   it("any text is read or refused with cache_error, leaving the cache unchanged", {
-    timeout: fuzzTestTimeout(400, 30),
+    timeout: fuzzTestTimeout(250, 30),
   }, () => {
     const before = new TokenCache({ now: () => NOW });
     before.deserialize(JSON.stringify({ Account: {}, Other: { kept: true } }));
@@ -70,12 +70,12 @@ describe("fuzz: the serialized token cache", () => {
         const out = settle(() => cache.deserialize(text), ["cache_error"]);
         if (!out.ok) assert.equal(cache.serialize(), original, "a refused cache changes nothing");
       }),
-      fuzzParameters(400),
+      fuzzParameters(250),
     );
   });
 
   it("a cache that was read serializes back to the same content and serves every lookup", {
-    timeout: fuzzTestTimeout(400, 30),
+    timeout: fuzzTestTimeout(250, 30),
   }, () => {
     fc.assert(
       fc.property(cacheText, (text) => {
@@ -99,7 +99,7 @@ describe("fuzz: the serialized token cache", () => {
         assert.equal(again.serialize(), serialized, "serialize → deserialize → serialize");
         exercise(again);
       }),
-      fuzzParameters(400),
+      fuzzParameters(250),
     );
   });
 });

@@ -92,7 +92,7 @@ const same = (a: unknown, b: unknown) =>
 
 describe("fuzz: the persistent cache's three-way merge", () => {
   it("two processes' changes merge into a valid cache that follows the rules entry by entry", {
-    timeout: fuzzTestTimeout(400, 30),
+    timeout: fuzzTestTimeout(250, 30),
   }, () => {
     fc.assert(
       fc.property(
@@ -139,7 +139,7 @@ describe("fuzz: the persistent cache's three-way merge", () => {
           assert.equal(typeof revision, "number");
         },
       ),
-      fuzzParameters(400),
+      fuzzParameters(250),
     );
   });
 });

@@ -105,7 +105,7 @@ const pollReply = fc.oneof(
 
 describe("fuzz: device code", () => {
   it("the device authorization reply gives a usable code or a typed error", {
-    timeout: fuzzTestTimeout(600, 10),
+    timeout: fuzzTestTimeout(400, 10),
   }, () => {
     fc.assert(
       fc.property(deviceReply, (reply) => {
@@ -115,7 +115,7 @@ describe("fuzz: device code", () => {
           checkInfo(out.value);
         }
       }),
-      fuzzParameters(600),
+      fuzzParameters(400),
     );
   });
 
@@ -125,7 +125,7 @@ describe("fuzz: device code", () => {
     // which then fires at once). The same property holds expiresAt to a valid Date, which a
     // huge expires_in breaks (the seconds bound of item 7 fixes both).
     {
-      timeout: fuzzTestTimeout(600, 10),
+      timeout: fuzzTestTimeout(400, 10),
       todo: knownBug(
         "KNOWN: issue 8 item 8 (huge device-code interval), fixed on branch wp-network",
       ),
@@ -141,13 +141,13 @@ describe("fuzz: device code", () => {
             `expiresAt ${out.value.expiresAt}`,
           );
         }),
-        fuzzParameters(600),
+        fuzzParameters(400),
       );
     },
   );
 
   it("polling ends in tokens or a typed error, waiting the interval (+5 s per slow_down)", {
-    timeout: fuzzTestTimeout(300, 100),
+    timeout: fuzzTestTimeout(200, 100),
   }, async () => {
     const faults = watchProcessFaults();
     try {
@@ -209,7 +209,7 @@ describe("fuzz: device code", () => {
             faults.check();
           },
         ),
-        fuzzParameters(300),
+        fuzzParameters(200),
       );
     } finally {
       faults.stop();
