@@ -50,7 +50,7 @@ const CODES: readonly ErrorCode[] = ["invalid_response", "nonce_mismatch"];
 
 describe("fuzz: id tokens", () => {
   it("decoding a JWT payload gives a JSON object or invalid_response", {
-    timeout: fuzzTestTimeout(300, 10),
+    timeout: fuzzTestTimeout(200, 10),
   }, () => {
     fc.assert(
       fc.property(idToken, (token) => {
@@ -65,12 +65,12 @@ describe("fuzz: id tokens", () => {
         assert.ok(typeof lenient === "object" && lenient !== null && !Array.isArray(lenient));
         if (out.ok) assert.deepEqual(lenient, out.value);
       }),
-      fuzzParameters(300),
+      fuzzParameters(200),
     );
   });
 
   it("the reply's id token is checked (aud, nonce, iss, auth_time) or refused typed", {
-    timeout: fuzzTestTimeout(250, 20),
+    timeout: fuzzTestTimeout(150, 20),
   }, () => {
     fc.assert(
       fc.property(idToken, expectation, (token, expect) => {
@@ -92,7 +92,7 @@ describe("fuzz: id tokens", () => {
           assert.ok((c.auth_time as number) + expect.maxAge + 300 >= NOW);
         }
       }),
-      fuzzParameters(250),
+      fuzzParameters(150),
     );
   });
 
