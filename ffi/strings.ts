@@ -5,6 +5,8 @@
  * @module
  */
 
+import { EntraAuthError } from "../src/errors.ts";
+
 /** How a native API encodes its strings. */
 export type StringEncoding = "utf8" | "utf16";
 
@@ -69,6 +71,21 @@ export function decodeString(buffer: NativeString, units: number = buffer.length
   return utf16Decoder.decode(buffer.subarray(0, end));
 }
 
+/** The most code units a native getter may ask room for (64 Mi): more is a broken reply. */
+const MAX_GETTER_UNITS = 64 * 1024 * 1024;
+
+/** Checks the size a getter asked for: larger than the last buffer, and not absurd. */
+function nextCapacity(needed: number, capacity: number): number {
+  if (!(needed > capacity) || needed > MAX_GETTER_UNITS) {
+    throw new EntraAuthError(
+      "native_call_failed",
+      `A native string getter asked for a buffer of ${needed} units after one of ${capacity} `
+        + "was too small: the native library broke its contract. Update it, or report this.",
+    );
+  }
+  return needed;
+}
+
 /**
  * One attempt of a sized getter: fill `buffer` (which may be `null` to ask for the size) and
  * store in `size[0]` the capacity given (on entry) or the size needed (on exit).
@@ -84,7 +101,8 @@ export type SizedGetterAttempt = (buffer: NativeString | null, size: Int32Array)
  * @param attempt performs one native call
  * @param initialUnits the first buffer's capacity in code units (0: ask for the size first)
  * @returns the text
- * @throws Error when the native side keeps asking for more room
+ * @throws EntraAuthError `native_call_failed` when the native side keeps asking for more
+ *   room, or asks for a size that is not larger or is absurd (over 64 Mi units)
  * @example
  * ```ts
  * import { readSizedString } from "./strings.ts";
@@ -112,13 +130,13 @@ export function readSizedString(
     const buffer = capacity > 0 ? allocateString(capacity, encoding) : null;
     size[0] = capacity;
     if (attempt(buffer, size)) return buffer === null ? "" : decodeString(buffer, capacity);
-    const needed = size[0];
-    if (!(needed > capacity)) {
-      throw new Error(`native getter reported a buffer of ${needed} units as too small`);
-    }
-    capacity = needed;
+    capacity = nextCapacity(size[0], capacity);
   }
-  throw new Error("native getter kept asking for a larger buffer");
+  throw new EntraAuthError(
+    "native_call_failed",
+    "A native string getter kept asking for a larger buffer: the native library broke its "
+      + "contract. Update it, or report this.",
+  );
 }
 
 /** {@link SizedGetterAttempt}, for a native call that runs off the JavaScript thread. */
@@ -134,6 +152,7 @@ export type SizedGetterAttemptAsync = (
  * @param attempt performs one native call
  * @param initialUnits the first buffer's capacity in code units
  * @returns the text
+ * @throws EntraAuthError `native_call_failed` as {@link readSizedString}
  */
 export async function readSizedStringAsync(
   encoding: StringEncoding,
@@ -148,11 +167,11 @@ export async function readSizedStringAsync(
     if (await attempt(buffer, size)) {
       return buffer === null ? "" : decodeString(buffer, capacity);
     }
-    const needed = size[0];
-    if (!(needed > capacity)) {
-      throw new Error(`native getter reported a buffer of ${needed} units as too small`);
-    }
-    capacity = needed;
+    capacity = nextCapacity(size[0], capacity);
   }
-  throw new Error("native getter kept asking for a larger buffer");
+  throw new EntraAuthError(
+    "native_call_failed",
+    "A native string getter kept asking for a larger buffer: the native library broke its "
+      + "contract. Update it, or report this.",
+  );
 }

@@ -76,7 +76,8 @@ export interface AuthenticationResult {
  * ```
  */
 export function decodeJwtClaims(jwt: string): Record<string, unknown> {
-  const part = jwt.split(".")[1];
+  // Padding is stripped first, as the validating decoder does (the two must agree).
+  const part = jwt.split(".")[1]?.replace(/=+$/, "");
   if (!part) return {};
   try {
     const b64 = part.replace(/-/g, "+").replace(/_/g, "/").padEnd(

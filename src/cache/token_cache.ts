@@ -51,6 +51,9 @@ const lower = (s: string) => s.toLowerCase();
  */
 const CLOCK_BACK_SLACK = 60;
 
+/** The latest instant a `Date` can hold, in epoch seconds (an expiry beyond it is "never"). */
+const MAX_DATE_SECONDS = 8.64e12;
+
 /** The lookup keys of one account object, computed once (lookups repeat with one account). */
 interface AccountKeys {
   home: string;
@@ -216,7 +219,8 @@ export class TokenCache {
       key: record.key,
       entity: record.entity,
       scopes: record.scopes,
-      expiresOn: new Date(record.expiresOn * 1000),
+      // Another writer may store any digits: a result's expiry is always a valid Date.
+      expiresOn: new Date(Math.min(record.expiresOn, MAX_DATE_SECONDS) * 1000),
       refreshDue: record.refreshOn > 0 && record.refreshOn <= now,
     };
   }

@@ -69,9 +69,9 @@ export function processDeviceCodeResponse(
   const body = reply.body;
   const userCode = requireString(body, "user_code", where);
   const deviceCode = requireString(body, "device_code", where);
-  // ADFS 2019 and older Entra replies say verification_url.
+  // ADFS 2019 and older Entra replies say verification_url; an empty one is none.
   const verificationUri = optionalString(body, "verification_uri", where)
-    ?? requireString(body, "verification_url", where);
+    || requireString(body, "verification_url", where);
   const expiresIn = optionalSeconds(body, "expires_in", where);
   if (expiresIn === undefined) throw invalidResponse(`${where}: expires_in is missing`);
   const interval = Math.max(1, optionalSeconds(body, "interval", where) ?? 5);
@@ -81,8 +81,9 @@ export function processDeviceCodeResponse(
     verificationUri,
     expiresIn,
     interval,
-    message: optionalString(body, "message", where)
-      ?? `To sign in, use a web browser to open the page ${verificationUri} and enter the code ${userCode} to authenticate.`,
+    // An empty message is none: the user must be told where to go.
+    message: optionalString(body, "message", where)?.trim()
+      || `To sign in, use a web browser to open the page ${verificationUri} and enter the code ${userCode} to authenticate.`,
     expiresAt: now + expiresIn * 1000,
   };
   const complete = optionalString(body, "verification_uri_complete", where);

@@ -40,6 +40,16 @@ function isObject(value: unknown): value is Entry {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** Sets an own member, even one named `__proto__` (as `JSON.parse` makes it). */
+function put(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+}
+
 function isEntryMap(value: unknown): value is Record<string, Entry> {
   return isObject(value) && Object.values(value).every(isObject);
 }
@@ -129,7 +139,7 @@ export function mergeCache(
       const value = same(m, b) ? d : m;
       if (!same(value, d)) changed = true;
       if (value !== m && !same(value, m)) hasTheirs = true;
-      if (value !== undefined) out[name] = value;
+      if (value !== undefined) put(out, name, value);
       continue;
     }
     const bs = (b ?? {}) as Record<string, Entry>;
@@ -147,9 +157,9 @@ export function mergeCache(
       else result = ourStamp >= stampOf(de) ? stamped(me) : de;
       if (result !== de) changed = true;
       if (result === de && !same(de, me, REVISION_FIELD)) hasTheirs = true;
-      if (result !== undefined) section[key] = result;
+      if (result !== undefined) put(section, key, result);
     }
-    if (d !== undefined || m !== undefined) out[name] = section;
+    if (d !== undefined || m !== undefined) put(out, name, section);
   }
   const previous = disk[SYNC_SECTION];
   out[SYNC_SECTION] = {
