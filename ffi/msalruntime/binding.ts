@@ -8,8 +8,8 @@
  * @module
  */
 
+import { platform } from "node:os";
 import {
-  BrokerError,
   brokerErrorFrom,
   type BrokerErrorInfo,
   EntraAuthError,
@@ -39,7 +39,13 @@ export {
 
 /** Status 6 at startup: no broker on the bus; the library works in local mode only. */
 const STATUS_API_CONTRACT_VIOLATION = 6;
-const STARTUP_TIMEOUT_MS = 30_000;
+
+/** The operations that may show the broker's window. */
+const INTERACTIVE_OPERATIONS = new Set([
+  "MSALRUNTIME_SignInAsync",
+  "MSALRUNTIME_SignInInteractivelyAsync",
+  "MSALRUNTIME_AcquireTokenInteractivelyAsync",
+]);
 
 /** The two bindings of the same library (see {@link MsalRuntime.create}). */
 export interface MsalRuntimeLibraries {
@@ -77,6 +83,7 @@ export class MsalRuntime {
   readonly #readAccount: CompletionRouter;
   readonly #discover: CompletionRouter;
   readonly #backend: FfiBackend;
+  readonly #platform = platform();
   #logCallback?: NativeCallback;
   #logSetup?: Promise<void>;
   #logHandle = 0n;
@@ -91,8 +98,10 @@ export class MsalRuntime {
    * @param libraries the library bound twice (inline and off-thread)
    * @param windows whether it is the Windows DLL (UTF-16 strings)
    * @returns the started runtime
-   * @throws BrokerError when Startup fails for another reason than a missing broker, or
-   *   does not return within 30 s
+   * @throws BrokerError when Startup fails for another reason than a missing broker. Startup
+   *   runs off the JavaScript thread and is not bounded here: a frozen broker can hold it for
+   *   seconds, so callers bound their wait (the broker client's `startupTimeoutMs`) and never
+   *   start a second one meanwhile (one start per process).
    */
   static async create(
     backend: FfiBackend,
@@ -100,21 +109,7 @@ export class MsalRuntime {
     windows: boolean,
   ): Promise<MsalRuntime> {
     const lib = libraries.inline.symbols as unknown as Lib;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const startup = await Promise.race([
-      lib.MSALRUNTIME_Startup(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() =>
-          reject(
-            new BrokerError(
-              "broker_timeout",
-              `MSALRUNTIME_Startup did not return within ${STARTUP_TIMEOUT_MS} ms: the session `
-                + "bus or the broker is not answering.",
-              { operation: "MSALRUNTIME_Startup" },
-            ),
-          ), STARTUP_TIMEOUT_MS);
-      }),
-    ]).finally(() => clearTimeout(timer));
+    const startup = await lib.MSALRUNTIME_Startup();
     const runtime = new MsalRuntime(backend, libraries, windows);
     await runtime.#started(startup);
     return runtime;
@@ -465,10 +460,16 @@ export class MsalRuntime {
       asyncOut[0] = 0n;
       if (h !== 0n) await this.#io.release("ReleaseAsyncHandle", h);
     };
+    // Cancelling an interactive request on Linux makes MSALRuntime send cancelInteractiveFlow
+    // with a blocking D-Bus call that cannot go out before the interactive reply arrives: it
+    // would hold a thread (and, in Deno, the process) until the user closes the window, and
+    // reach the broker too late to matter. Elsewhere the cancel runs off the JavaScript thread.
+    const cancel = !(INTERACTIVE_OPERATIONS.has(operation) && this.#platform === "linux");
     const promise = router.start(operation, {
       timeoutMs: options.timeoutMs,
       signal: options.signal,
       onAbandon: () => {
+        if (!cancel) return;
         void issued.then(async () => {
           const h = asyncOut[0];
           if (h !== 0n) {

@@ -157,17 +157,77 @@ export function dependencyAdvice(soname: string): string {
     : `Install it with: sudo dnf install ${pkgs[1]}.`;
 }
 
+/** The process's one MSALRuntime start (MSALRuntime refuses a second Startup). */
 let started: Promise<MsalRuntime> | undefined;
+/** Applications holding the shared start ({@link retainMsalRuntime}). */
+let holders = 0;
+/** The last Shutdown in progress: a new start waits for it. */
+let stopping: Promise<unknown> = Promise.resolve();
 
 /**
- * Loads and starts MSALRuntime once per process (later calls share the first result).
+ * Loads and starts MSALRuntime once per process (later calls share the first result, a
+ * failure included: the load is not retried). After {@link releaseMsalRuntime} shut it down,
+ * the next call starts it again.
  *
  * @param explicitPath an explicit library path
  * @returns the started runtime
  * @throws NativeLibraryError when the library or one of its dependencies is missing
+ * @example
+ * ```ts ignore
+ * const rt = await startMsalRuntime();
+ * console.log(rt.brokerAvailable);
+ * ```
  */
 export function startMsalRuntime(explicitPath?: string): Promise<MsalRuntime> {
-  started ??= (async () => {
+  started ??= stopping.then(() => load(explicitPath));
+  return started;
+}
+
+/**
+ * Takes a share of the process's MSALRuntime: every application object holds one while it is
+ * open, so that several share one start and the last to close shuts it down.
+ *
+ * @param explicitPath an explicit library path (the first start's path wins)
+ * @returns the started runtime (as {@link startMsalRuntime})
+ * @example
+ * ```ts ignore
+ * const rt = await retainMsalRuntime();
+ * // … use rt …
+ * await releaseMsalRuntime();
+ * ```
+ */
+export function retainMsalRuntime(explicitPath?: string): Promise<MsalRuntime> {
+  holders++;
+  return startMsalRuntime(explicitPath);
+}
+
+/**
+ * Gives back a share taken by {@link retainMsalRuntime}. The last one shuts MSALRuntime down,
+ * unless a call is still outstanding (Shutdown would block on it): the start then stays, and
+ * the next application reuses it.
+ *
+ * @returns whether MSALRuntime was shut down
+ */
+export async function releaseMsalRuntime(): Promise<boolean> {
+  holders = Math.max(0, holders - 1);
+  const current = started;
+  if (holders > 0 || current === undefined) return false;
+  const rt = await current.catch(() => undefined);
+  // Someone took a share meanwhile, or the start failed (a failure is kept: not retried).
+  if (holders > 0 || started !== current || rt === undefined) return false;
+  const { pending, abandoned } = rt.outstanding;
+  if (pending > 0 || abandoned > 0) return false;
+  started = undefined;
+  let done = false;
+  stopping = rt.shutdown().then((d) => (done = d), () => {});
+  await stopping;
+  // Shutdown refused (a call started in the meantime): keep using this start.
+  if (!done && started === undefined) started = Promise.resolve(rt);
+  return done;
+}
+
+function load(explicitPath?: string): Promise<MsalRuntime> {
+  return (async () => {
     const located = locateMsalRuntime(explicitPath);
     const windows = platform() === "win32";
     const backend = await loadBackend();
@@ -182,6 +242,4 @@ export function startMsalRuntime(explicitPath?: string): Promise<MsalRuntime> {
       offThread: () => openLibrary(located.path, offThread(symbols), advice),
     }, windows);
   })();
-  started.catch(() => (started = undefined));
-  return started;
 }

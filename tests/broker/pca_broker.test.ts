@@ -163,9 +163,11 @@ describe("brokered PublicClientApplication (real MSALRuntime, emulated broker)",
       e
     );
     assert.ok(network instanceof NetworkError, String(network));
-    assert.equal(network.status, 5);
-    assert.equal(network.errorCode, 1234);
-    assert.match(network.context ?? "", /server busy/);
+    assert.ok(!(network instanceof BrokerError), "a network failure is not a BrokerError");
+    assert.equal(network.broker?.status, 5);
+    assert.equal(network.broker?.errorCode, 1234);
+    assert.equal(network.broker?.tag, 42);
+    assert.match(network.broker?.context ?? "", /server busy/);
 
     await addFault({
       method: "acquireTokenSilently",
@@ -177,7 +179,8 @@ describe("brokered PublicClientApplication (real MSALRuntime, emulated broker)",
       e
     );
     assert.ok(unusable instanceof InteractionRequiredError, String(unusable));
-    assert.equal(unusable.status, 13);
+    assert.ok(!(unusable instanceof BrokerError));
+    assert.equal(unusable.broker?.status, 13);
 
     await addFault({
       method: "acquireTokenInteractively",
@@ -192,6 +195,8 @@ describe("brokered PublicClientApplication (real MSALRuntime, emulated broker)",
     })
       .catch((e) => e);
     assert.ok(canceled instanceof UserCanceledError, String(canceled));
+    assert.ok(!(canceled instanceof BrokerError));
+    assert.equal(canceled.broker?.status, 7);
   });
 
   it("turns AADSTS50011 into an error naming the redirect URI to register", async () => {
@@ -204,6 +209,8 @@ describe("brokered PublicClientApplication (real MSALRuntime, emulated broker)",
     });
     const err = await pca.acquireTokenSilent({ scopes: freshScopes(), account }).catch((e) => e);
     assert.ok(err instanceof RedirectUriError, String(err));
+    assert.ok(!(err instanceof BrokerError));
+    assert.equal(err.broker?.status, 9);
     assert.equal(err.redirectUri, "https://login.microsoftonline.com/common/oauth2/nativeclient");
   });
 
