@@ -9,12 +9,7 @@
  */
 
 import { platform } from "node:os";
-import {
-  brokerErrorFrom,
-  type BrokerErrorInfo,
-  EntraAuthError,
-  NativeTimeoutError,
-} from "../../src/errors.ts";
+import { brokerErrorFrom, type BrokerErrorInfo, EntraAuthError } from "../../src/errors.ts";
 import { CompletionRouter } from "../completion.ts";
 import type { FfiBackend, NativeCallback, NativeLibrary } from "../types.ts";
 import { NativeIo } from "./native_io.ts";
@@ -454,8 +449,12 @@ export class MsalRuntime {
     // The issuing call may still be running (off the JavaScript thread) when the completion
     // arrives: the async handle is only known once it has returned.
     let issued: Promise<unknown> = Promise.resolve();
+    // An abandoned call's cancel runs off the JavaScript thread: the handle outlives it.
+    let canceled: Promise<unknown> = Promise.resolve();
+    let abandoned = false;
     const releaseAsync = async () => {
       await issued;
+      await canceled;
       const h = asyncOut[0];
       asyncOut[0] = 0n;
       if (h !== 0n) await this.#io.release("ReleaseAsyncHandle", h);
@@ -469,8 +468,9 @@ export class MsalRuntime {
       timeoutMs: options.timeoutMs,
       signal: options.signal,
       onAbandon: () => {
+        abandoned = true;
         if (!cancel) return;
-        void issued.then(async () => {
+        canceled = issued.then(async () => {
           const h = asyncOut[0];
           if (h !== 0n) {
             await this.#io.releaseError(await this.#lib.MSALRUNTIME_CancelAsyncOperation(h));
@@ -493,7 +493,7 @@ export class MsalRuntime {
         return result;
       },
       async (err) => {
-        if (!(err instanceof NativeTimeoutError)) await releaseAsync();
+        if (!abandoned) await releaseAsync();
         throw err;
       },
     );

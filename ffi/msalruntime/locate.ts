@@ -13,6 +13,7 @@ import { createRequire } from "node:module";
 import { arch, platform } from "node:os";
 import { dirname, join } from "node:path";
 import process from "node:process";
+import { setTimeout } from "node:timers";
 import { NativeLibraryError } from "../../src/errors.ts";
 import { openLibrary } from "../library.ts";
 import { addPackageCommand, loadBackend } from "../runtime.ts";
@@ -202,11 +203,15 @@ export function retainMsalRuntime(explicitPath?: string): Promise<MsalRuntime> {
 }
 
 /**
- * Gives back a share taken by {@link retainMsalRuntime}. The last one shuts MSALRuntime down,
- * unless a call is still outstanding (Shutdown would block on it): the start then stays, and
- * the next application reuses it.
+ * Gives back a share taken by {@link retainMsalRuntime}. The last one shuts MSALRuntime down;
+ * while a call is still outstanding (Shutdown would block on it) the shutdown waits for it, and
+ * a call that never completes keeps the start for the next application to reuse.
  *
- * @returns whether MSALRuntime was shut down
+ * @returns whether MSALRuntime was shut down now
+ * @example
+ * ```ts ignore
+ * await releaseMsalRuntime();
+ * ```
  */
 export async function releaseMsalRuntime(): Promise<boolean> {
   holders = Math.max(0, holders - 1);
@@ -216,14 +221,36 @@ export async function releaseMsalRuntime(): Promise<boolean> {
   // Someone took a share meanwhile, or the start failed (a failure is kept: not retried).
   if (holders > 0 || started !== current || rt === undefined) return false;
   const { pending, abandoned } = rt.outstanding;
-  if (pending > 0 || abandoned > 0) return false;
+  if (pending > 0 || abandoned > 0) {
+    shutdownWhenIdle(current, rt);
+    return false;
+  }
+  return await shutdown(current, rt);
+}
+
+async function shutdown(current: Promise<MsalRuntime>, rt: MsalRuntime): Promise<boolean> {
   started = undefined;
   let done = false;
   stopping = rt.shutdown().then((d) => (done = d), () => {});
   await stopping;
   // Shutdown refused (a call started in the meantime): keep using this start.
-  if (!done && started === undefined) started = Promise.resolve(rt);
+  if (!done && started === undefined) started = current;
   return done;
+}
+
+/** Shuts down once the outstanding calls have ended, if nobody took a share meanwhile. */
+function shutdownWhenIdle(current: Promise<MsalRuntime>, rt: MsalRuntime): void {
+  const check = () => {
+    if (holders > 0 || started !== current) return;
+    const { pending, abandoned } = rt.outstanding;
+    if (pending > 0 || abandoned > 0) {
+      // Unreferenced: a call that never completes must not keep the process alive.
+      setTimeout(check, 25).unref();
+      return;
+    }
+    void shutdown(current, rt);
+  };
+  setTimeout(check, 25).unref();
 }
 
 function load(explicitPath?: string): Promise<MsalRuntime> {

@@ -226,18 +226,43 @@ describe("brokered PublicClientApplication (real MSALRuntime, emulated broker)",
     assert.match(err.context ?? "", /DBUS/i);
   });
 
-  it("needs interaction after the account is removed", async () => {
+  it("removeAccount: the account is no longer listed and needs interaction, until it signs in again", async () => {
     const other = app();
     const result = await other.acquireTokenInteractive({
       scopes: SCOPES,
       parentWindowHandle: WINDOW,
     });
+    const listed = async (a: PublicClientApplication) =>
+      (await a.getAccounts()).some((x) => x.homeAccountId === result.account.homeAccountId);
+    assert.ok(await listed(other));
     await other.removeAccount(result.account);
+    assert.equal(await listed(other), false, "getAccounts() still lists the removed account");
+    assert.equal(await listed(app()), false, "another app object of the process lists it");
     const err = await other.acquireTokenSilent({ scopes: SCOPES, account: result.account }).catch((
       e,
     ) => e);
     assert.ok(err instanceof InteractionRequiredError, String(err));
+    const again = await other.acquireTokenInteractive({
+      scopes: SCOPES,
+      parentWindowHandle: WINDOW,
+      prompt: "login",
+    });
+    assert.equal(again.account.homeAccountId, result.account.homeAccountId);
+    assert.ok(await listed(other), "listed again after signing in again");
+    await other.acquireTokenSilent({ scopes: freshScopes(), account: again.account });
     await setSignedIn(SIGNED_IN_USER, true);
+  });
+
+  it("removeAccount of an account the broker does not know does not throw", async () => {
+    const unknown: AccountInfo = {
+      homeAccountId: "00000000-0000-0000-0000-00000000dead.aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
+      environment: "login.microsoftonline.com",
+      tenantId: "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
+      username: "nobody@contoso.example",
+      localAccountId: "00000000-0000-0000-0000-00000000dead",
+      nativeAccountId: "00000000-0000-0000-0000-00000000dead",
+    };
+    await pca.removeAccount(unknown);
   });
 
   it("does not use the broker for a B2C authority, but the network", async () => {
