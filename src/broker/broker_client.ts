@@ -21,8 +21,9 @@ import {
 } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { abortedError } from "../network/abort.ts";
-import { type AccountInfo, type AuthenticationResult, decodeJwtClaims } from "../result.ts";
-import { BrokerStartup } from "./broker_startup.ts";
+import type { AccountInfo, AuthenticationResult } from "../result.ts";
+import { accountFromClaims, parseClaims, toAccountInfo } from "./broker_accounts.ts";
+import { abortable, BrokerStartup } from "./broker_startup.ts";
 import { SignedOutAccounts } from "./signed_out.ts";
 
 /** A marker for "the app has no window" (console apps), as MSAL Python's `CONSOLE_WINDOW_HANDLE`. */
@@ -324,14 +325,14 @@ export class BrokerClient {
     if (id) {
       let pending = this.#accounts.get(id);
       if (!pending) {
-        pending = this.#guard(
-          rt.readAccountById(id, this.#options(request, this.#settings.silentTimeoutMs)),
-          request.signal,
-        );
+        // Shared by concurrent calls: bounded by the time limit, not by one caller's signal.
+        const options = { ...this.#options(request, this.#settings.silentTimeoutMs) };
+        delete options.signal;
+        pending = this.#guard(rt.readAccountById(id, options), undefined);
         this.#accounts.set(id, pending);
         pending.then((a) => a ?? this.#accounts.delete(id), () => this.#accounts.delete(id));
       }
-      native = await pending;
+      native = await abortable(pending, request.signal);
     }
     if (!native) {
       throw new InteractionRequiredError(
@@ -389,41 +390,4 @@ export class BrokerClient {
       correlationId,
     };
   }
-}
-
-function parseClaims(json: string, raw: string): Record<string, unknown> {
-  try {
-    const value = JSON.parse(json);
-    if (value && typeof value === "object") return value;
-  } catch {
-    // fall back to the raw token
-  }
-  return decodeJwtClaims(raw);
-}
-
-function toAccountInfo(a: RuntimeAccount, claims?: Record<string, unknown>): AccountInfo {
-  const d = a.data;
-  return {
-    homeAccountId: d.homeAccountId,
-    environment: d.environment,
-    tenantId: d.realm,
-    username: d.username,
-    localAccountId: d.localAccountId,
-    name: d.name || undefined,
-    nativeAccountId: d.accountId,
-    idTokenClaims: claims,
-  };
-}
-
-function accountFromClaims(claims: Record<string, unknown>): AccountInfo {
-  const s = (k: string) => (typeof claims[k] === "string" ? (claims[k] as string) : "");
-  return {
-    homeAccountId: `${s("oid")}.${s("tid")}`,
-    environment: "",
-    tenantId: s("tid"),
-    username: s("preferred_username"),
-    localAccountId: s("oid"),
-    name: s("name") || undefined,
-    idTokenClaims: claims,
-  };
 }

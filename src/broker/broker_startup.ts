@@ -180,3 +180,21 @@ export class BrokerStartup {
     return undefined;
   }
 }
+
+/**
+ * `promise`, or `aborted` as soon as `signal` aborts (the promise goes on).
+ *
+ * @example
+ * ```ts ignore
+ * const value = await abortable(sharedLookup, request.signal);
+ * ```
+ */
+export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(abortedError("The broker call", signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortedError("The broker call", signal));
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}

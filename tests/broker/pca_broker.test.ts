@@ -237,6 +237,7 @@ describe("brokered PublicClientApplication (real MSALRuntime, emulated broker)",
     assert.ok(await listed(other));
     await other.removeAccount(result.account);
     assert.equal(await listed(other), false, "getAccounts() still lists the removed account");
+    await other.removeAccount(result.account); // again: not an error
     assert.equal(await listed(app()), false, "another app object of the process lists it");
     const err = await other.acquireTokenSilent({ scopes: SCOPES, account: result.account }).catch((
       e,
