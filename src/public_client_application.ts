@@ -214,8 +214,11 @@ export class PublicClientApplication {
     const enabled = (os === "linux" && options.enableBrokerOnLinux)
       || (os === "darwin" && options.enableBrokerOnMac)
       || (os === "win32" && options.enableBrokerOnWindows);
+    const b = options.broker ?? {};
+    for (const key of ["silentTimeoutMs", "interactiveTimeoutMs", "startupTimeoutMs"] as const) {
+      validateLimit(`broker.${key}`, b[key]);
+    }
     if (enabled && this.authority.type === "aad") {
-      const b = options.broker ?? {};
       this.#broker = new BrokerClient({
         clientId: this.clientId,
         authority: this.authority.url,
@@ -386,6 +389,19 @@ function cachePluginOf(options: PublicClientApplicationOptions): CachePlugin | u
   }
   return options.cache?.cachePlugin
     ?? (options.persistentCache ? createPersistentCache(options.persistentCache) : undefined);
+}
+
+/** The longest time limit timers can hold (2^31 - 1 ms, about 24.8 days). */
+const MAX_LIMIT_MS = 2_147_483_647;
+
+function validateLimit(name: string, value: number | undefined): void {
+  if (value === undefined) return;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 1 || value > MAX_LIMIT_MS) {
+    throw new EntraAuthError(
+      "invalid_argument",
+      `${name} must be a number of milliseconds from 1 to ${MAX_LIMIT_MS} (got ${String(value)}).`,
+    );
+  }
 }
 
 function validateScopes(scopes: readonly string[]): void {
