@@ -60,8 +60,9 @@ export interface MsalRuntimeLibraries {
  * while holding its logger lock. Deno and koffi make a calling native thread wait until the
  * JavaScript thread has run the callback, so the JavaScript thread must never block inside an
  * MSALRuntime call that a waiting thread holds a lock for. The operations (`…Async`),
- * Startup and Shutdown always run off the JavaScript thread; once a log callback is
- * registered, every call does.
+ * Startup, CancelAsyncOperation and Shutdown always run off the JavaScript thread (Startup
+ * and the cancel, which can block on D-Bus by themselves, in a Worker on Bun); once a log
+ * callback is registered, every call does.
  */
 export class MsalRuntime {
   /** Whether startup found a broker to talk to. */
