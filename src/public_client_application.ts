@@ -359,7 +359,8 @@ export class PublicClientApplication {
    * @returns `true` when the broker is in use
    */
   async isPopSupported(): Promise<boolean> {
-    return (await this.#broker?.available()) !== undefined;
+    // A question, not a sign-in: a required broker that cannot be used answers false here.
+    return (await this.#broker?.available().catch(() => undefined)) !== undefined;
   }
 
   /**

@@ -91,6 +91,7 @@ describe("brokered apps in their own process", { skip: brokerSkip }, () => {
       assert.ok(err.message.includes(installCommand), err.message);
     }
     assert.equal(out.fetched, 0, "no fallback to the network");
+    assert.equal(out.popSupported, false, "isPopSupported() answers, never throws");
   });
 
   it("with broker.required, no broker on the bus is a typed error saying so", async () => {
