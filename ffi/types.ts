@@ -52,6 +52,12 @@ export interface FunctionDefinition {
    * native thread wait, so there the call runs inline.)
    */
   readonly nonblocking?: boolean;
+  /**
+   * With `nonblocking`: the call may block for long by itself (a round trip to another
+   * process), so it leaves the JavaScript thread in every runtime, Bun included (a Worker).
+   * Scalar parameters only.
+   */
+  readonly mayBlock?: boolean;
 }
 
 /** A table of C functions to bind, keyed by exported symbol name. */

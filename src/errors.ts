@@ -2,6 +2,19 @@
  * Every error entra-auth throws is an {@link EntraAuthError}: switch on `err.code`, or test
  * with `instanceof` for the families below. Messages say what to do next.
  *
+ * The families, as an app handles them (docs/errors.md has the table):
+ *
+ * - {@link InteractionRequiredError}: sign the user in interactively;
+ * - {@link ServerError} (and `ThrottledError`): the identity provider refused the request;
+ * - {@link NetworkError}: the network or the service is unreachable, retry later;
+ * - {@link UserCanceledError}: the user (or the app) canceled;
+ * - {@link RedirectUriError}: the app registration lacks the redirect URI;
+ * - {@link BrokerError}: the OS broker itself failed, timed out or cannot be used;
+ * - {@link NativeLibraryError}, {@link NativeTimeoutError}: the native layer.
+ *
+ * None of the first five extends {@link BrokerError}: an error that came from the broker, of
+ * any family, carries the broker's report in {@link EntraAuthError.broker}.
+ *
  * @module
  */
 
@@ -22,7 +35,6 @@ export type ErrorCode =
   | "broker_timeout"
   | "redirect_uri_not_registered"
   | "no_window"
-  | "not_available_yet"
   | "server_error"
   | "invalid_grant"
   | "invalid_response"
@@ -38,6 +50,10 @@ export type ErrorCode =
 export interface EntraAuthErrorOptions {
   /** The underlying error, kept for diagnosis. */
   cause?: unknown;
+  /** What MSALRuntime reported, when the error comes from the broker. */
+  broker?: BrokerErrorInfo;
+  /** The operation that failed. */
+  operation?: string;
 }
 
 /**
@@ -56,18 +72,27 @@ export interface EntraAuthErrorOptions {
 export class EntraAuthError extends Error {
   /** What went wrong, as a stable code. */
   readonly code: ErrorCode;
+  /**
+   * What the OS broker (MSALRuntime) reported, when the error came from it, whatever its
+   * family: status, error code, tag and context.
+   */
+  readonly broker?: BrokerErrorInfo;
+  /** The operation that failed, when known. */
+  readonly operation?: string;
 
   /**
    * Creates an EntraAuthError.
    *
    * @param code stable error code
    * @param message what happened and what to do next
-   * @param options the cause, if any
+   * @param options the cause, the broker's report and the operation, if any
    */
   constructor(code: ErrorCode, message: string, options?: EntraAuthErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.name = new.target.name;
+    if (options?.broker) this.broker = options.broker;
+    if (options?.operation) this.operation = options.operation;
   }
 }
 
@@ -139,7 +164,7 @@ export class NativeLibraryError extends EntraAuthError {
  */
 export class NativeTimeoutError extends EntraAuthError {
   /** The operation that timed out. */
-  readonly operation: string;
+  override readonly operation: string;
   /** The limit that elapsed, in milliseconds. */
   readonly timeoutMs: number;
 
@@ -208,17 +233,16 @@ export const BROKER_STATUS_NAMES: readonly string[] = [
   "FallbackToNativeMsal",
 ];
 
-/** Options of the broker-related error constructors. */
-export interface BrokerErrorOptions extends EntraAuthErrorOptions {
-  /** What MSALRuntime reported, when the error comes from it. */
-  broker?: BrokerErrorInfo;
-  /** The operation that failed. */
-  operation?: string;
-}
+/** Options of the broker-related error constructors (the broker's report and the operation). */
+export type BrokerErrorOptions = EntraAuthErrorOptions;
 
 /**
- * An error reported by the OS authentication broker (through MSALRuntime), carrying its
- * status, error code, tag and context. Subclasses name the failures apps handle.
+ * The OS authentication broker (through MSALRuntime) failed in a way no other family
+ * describes (`broker_error`), did not answer in time (`broker_timeout`), cannot be used
+ * (`broker_unavailable`, e.g. with `broker.required`), or has no window to show
+ * (`no_window`). `status`, `errorCode`, `tag` and `context` repeat the broker's report
+ * ({@link EntraAuthError.broker}) when there is one. Interaction required, cancel, network
+ * and redirect URI failures reported by the broker are their own families, not this one.
  *
  * @example
  * ```ts
@@ -238,8 +262,6 @@ export class BrokerError extends EntraAuthError {
   readonly tag?: number;
   /** The broker's message. */
   readonly context?: string;
-  /** The operation that failed. */
-  readonly operation?: string;
 
   /**
    * Creates a BrokerError.
@@ -254,7 +276,6 @@ export class BrokerError extends EntraAuthError {
     this.errorCode = options.broker?.errorCode;
     this.tag = options.broker?.tag;
     this.context = options.broker?.context;
-    this.operation = options.operation;
   }
 }
 
@@ -269,7 +290,7 @@ export class BrokerError extends EntraAuthError {
  * console.log(err.code); // "interaction_required"
  * ```
  */
-export class InteractionRequiredError extends BrokerError {
+export class InteractionRequiredError extends EntraAuthError {
   /** The identity provider's error response, when the server (not the broker) required it. */
   readonly server?: ServerErrorDetails;
 
@@ -302,7 +323,7 @@ export class InteractionRequiredError extends BrokerError {
  * console.log(new UserCanceledError("canceled").code); // "user_canceled"
  * ```
  */
-export class UserCanceledError extends BrokerError {
+export class UserCanceledError extends EntraAuthError {
   /**
    * Creates an UserCanceledError.
    *
@@ -323,7 +344,7 @@ export class UserCanceledError extends BrokerError {
  * console.log(new NetworkError("offline").code); // "network_error"
  * ```
  */
-export class NetworkError extends BrokerError {
+export class NetworkError extends EntraAuthError {
   /**
    * Creates a NetworkError.
    *
@@ -346,7 +367,7 @@ export class NetworkError extends BrokerError {
  * console.log(err.redirectUri);
  * ```
  */
-export class RedirectUriError extends BrokerError {
+export class RedirectUriError extends EntraAuthError {
   /** The redirect URI to register. */
   readonly redirectUri: string;
 
@@ -381,7 +402,7 @@ export class RedirectUriError extends BrokerError {
  * console.log(err.code); // "interaction_required"
  * ```
  */
-export function brokerErrorFrom(info: BrokerErrorInfo, operation: string): BrokerError {
+export function brokerErrorFrom(info: BrokerErrorInfo, operation: string): EntraAuthError {
   const name = BROKER_STATUS_NAMES[info.status] ?? `status ${info.status}`;
   const detail = `${operation}: ${name} (status ${info.status}, error code ${info.errorCode}, `
     + `tag 0x${info.tag.toString(16)})${info.context ? `: ${info.context}` : ""}`;

@@ -8,6 +8,7 @@
 import { platform } from "node:os";
 import { type Authority, DEFAULT_AUTHORITY, parseAuthority } from "./authority.ts";
 import { BrokerClient, CONSOLE_WINDOW_HANDLE, type WindowHandle } from "./broker/broker_client.ts";
+import { DEFAULT_STARTUP_TIMEOUT_MS } from "./broker/broker_startup.ts";
 import { brokerRedirectUri } from "./broker/redirect_uri.ts";
 import type { CachePlugin } from "./cache/plugin.ts";
 import type { TokenCache } from "./cache/token_cache.ts";
@@ -32,6 +33,19 @@ export interface BrokerOptions {
   silentTimeoutMs?: number;
   /** Time limit of an interactive broker call, ms. Default 600 000. */
   interactiveTimeoutMs?: number;
+  /**
+   * How long the first broker call waits for MSALRuntime to start, ms. Default 3 000. A start
+   * not done by then counts as "broker unavailable" (the start goes on in the background and
+   * later calls use the broker once it is done).
+   */
+  startupTimeoutMs?: number;
+  /**
+   * Require the broker: when it cannot be used (library missing, broker not running, start-up
+   * not done in time), calls throw a `BrokerError` (`broker_unavailable` or `broker_timeout`)
+   * that says why and what to install, instead of signing in without it. Default `false`: the
+   * app falls back, after one warning per process (to the logger, else the console).
+   */
+  required?: boolean;
   /** Overrides the per-OS broker redirect URI (it must be registered for the app). */
   redirectUri?: string;
   /** macOS: the app's bundle id, for the `msauth.<bundle id>://auth` redirect URI. */
@@ -247,8 +261,11 @@ export class PublicClientApplication {
     const enabled = (os === "linux" && options.enableBrokerOnLinux)
       || (os === "darwin" && options.enableBrokerOnMac)
       || (os === "win32" && options.enableBrokerOnWindows);
+    const b = options.broker ?? {};
+    for (const key of ["silentTimeoutMs", "interactiveTimeoutMs", "startupTimeoutMs"] as const) {
+      validateLimit(`broker.${key}`, b[key]);
+    }
     if (enabled && this.authority.type === "aad") {
-      const b = options.broker ?? {};
       this.#broker = new BrokerClient({
         clientId: this.clientId,
         authority: this.authority.url,
@@ -256,6 +273,8 @@ export class PublicClientApplication {
         libraryPath: b.libraryPath,
         silentTimeoutMs: b.silentTimeoutMs ?? 30_000,
         interactiveTimeoutMs: b.interactiveTimeoutMs ?? 600_000,
+        startupTimeoutMs: b.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS,
+        required: b.required ?? false,
       }, this.#logger);
     } else if (enabled) {
       this.#logger.log(
@@ -277,7 +296,7 @@ export class PublicClientApplication {
   async acquireTokenInteractive(request: InteractiveRequest): Promise<AuthenticationResult> {
     validateScopes(request.scopes);
     const correlationId = request.correlationId ?? crypto.randomUUID();
-    if (await this.#broker?.available()) {
+    if (await this.#broker?.available(request.signal)) {
       const result = await this.#broker!.acquireTokenInteractive(
         { ...request, correlationId, pop: popParams(request.pop) },
         request.parentWindowHandle ?? CONSOLE_WINDOW_HANDLE,
@@ -316,7 +335,7 @@ export class PublicClientApplication {
   async acquireTokenSilent(request: SilentRequest): Promise<AuthenticationResult> {
     validateScopes(request.scopes);
     const correlationId = request.correlationId ?? crypto.randomUUID();
-    if (request.account.nativeAccountId && await this.#broker?.available()) {
+    if (request.account.nativeAccountId && await this.#broker?.available(request.signal)) {
       const renew = request.forceRefresh
         ? this.#lastTokens.get(tokenKey(request.account, request.scopes))
         : undefined;
@@ -339,12 +358,14 @@ export class PublicClientApplication {
   /**
    * The accounts signed in to this app.
    *
-   * @returns the accounts (from the broker when it is in use)
+   * @param options `signal` abandons the call (code `aborted`)
+   * @returns the accounts (from the broker when it is in use; an account signed out with
+   *   {@link removeAccount} is not listed until it signs in again)
    */
-  async getAccounts(): Promise<AccountInfo[]> {
+  async getAccounts(options: { signal?: AbortSignal; } = {}): Promise<AccountInfo[]> {
     const cached = await this.#network.getAccounts();
-    if (!(await this.#broker?.available())) return cached;
-    const brokered = await this.#broker!.getAccounts(crypto.randomUUID());
+    if (!(await this.#broker?.available(options.signal))) return cached;
+    const brokered = await this.#broker!.getAccounts(crypto.randomUUID(), options.signal);
     const seen = new Set(brokered.map((a) => a.homeAccountId));
     return [...brokered, ...cached.filter((a) => !seen.has(a.homeAccountId))];
   }
@@ -360,16 +381,21 @@ export class PublicClientApplication {
   }
 
   /**
-   * Signs an account out of this app.
+   * Signs an account out of this app: `getAccounts()` no longer lists it and silent calls for
+   * it need interaction, until it signs in again. An unknown account is not an error.
    *
    * @param account the account
+   * @param options `signal` abandons the call (code `aborted`)
    */
-  async removeAccount(account: AccountInfo): Promise<void> {
+  async removeAccount(
+    account: AccountInfo,
+    options: { signal?: AbortSignal; } = {},
+  ): Promise<void> {
     for (const key of [...this.#lastTokens.keys()]) {
       if (key.startsWith(`${account.homeAccountId}|`)) this.#lastTokens.delete(key);
     }
-    if (account.nativeAccountId && await this.#broker?.available()) {
-      await this.#broker!.removeAccount(account, crypto.randomUUID());
+    if (account.nativeAccountId && await this.#broker?.available(options.signal)) {
+      await this.#broker!.removeAccount(account, crypto.randomUUID(), options.signal);
     }
     await this.#network.removeAccount(account);
   }
@@ -380,10 +406,15 @@ export class PublicClientApplication {
    * @returns `true` when the broker is in use
    */
   async isPopSupported(): Promise<boolean> {
-    return (await this.#broker?.available()) !== undefined;
+    // A question, not a sign-in: a required broker that cannot be used answers false here.
+    return (await this.#broker?.available().catch(() => undefined)) !== undefined;
   }
 
-  /** Releases native resources (shuts MSALRuntime down when no call is outstanding). */
+  /**
+   * Releases native resources: gives back this app's share of MSALRuntime, which the last
+   * open application shuts down (when no call is outstanding). Other applications of the
+   * process keep working; a new one after all closed starts MSALRuntime again.
+   */
   async close(): Promise<void> {
     await this.#broker?.close();
   }
@@ -406,6 +437,19 @@ function cachePluginOf(options: PublicClientApplicationOptions): CachePlugin | u
   }
   return options.cache?.cachePlugin
     ?? (options.persistentCache ? createPersistentCache(options.persistentCache) : undefined);
+}
+
+/** The longest time limit timers can hold (2^31 - 1 ms, about 24.8 days). */
+const MAX_LIMIT_MS = 2_147_483_647;
+
+function validateLimit(name: string, value: number | undefined): void {
+  if (value === undefined) return;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 1 || value > MAX_LIMIT_MS) {
+    throw new EntraAuthError(
+      "invalid_argument",
+      `${name} must be a number of milliseconds from 1 to ${MAX_LIMIT_MS} (got ${String(value)}).`,
+    );
+  }
 }
 
 function validateScopes(scopes: readonly string[]): void {

@@ -29,6 +29,7 @@ import type {
   NativeType,
   SymbolTable,
 } from "../types.ts";
+import { callInWorker } from "./bun_worker_call.ts";
 import { TimerHeldCallback } from "./keep_alive.ts";
 
 // `bun:ffi` is loaded through `require` at run time, not by a static `import`: bundlers for
@@ -218,7 +219,14 @@ export const backend: FfiBackend = {
         ? undefined
         : (lib.symbols[name] as unknown as (...a: unknown[]) => unknown);
       // Bun's thread-safe callbacks never make the native thread wait, so a blocking call
-      // cannot deadlock against one: "nonblocking" calls run inline.
+      // cannot deadlock against one: "nonblocking" calls run inline, unless they may block
+      // for long by themselves ("mayBlock"): those run in a Worker.
+      if (fn && def.nonblocking && def.mayBlock) {
+        const args = def.parameters.map(toBun);
+        const returns = toBun(def.result);
+        bound[name] = (...argv: unknown[]) => callInWorker(path, name, args, returns, argv);
+        continue;
+      }
       bound[name] = fn && def.nonblocking
         ? (...args: unknown[]) => {
           try {

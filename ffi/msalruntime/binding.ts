@@ -8,13 +8,8 @@
  * @module
  */
 
-import {
-  BrokerError,
-  brokerErrorFrom,
-  type BrokerErrorInfo,
-  EntraAuthError,
-  NativeTimeoutError,
-} from "../../src/errors.ts";
+import { platform } from "node:os";
+import { brokerErrorFrom, type BrokerErrorInfo, EntraAuthError } from "../../src/errors.ts";
 import { CompletionRouter } from "../completion.ts";
 import type { FfiBackend, NativeCallback, NativeLibrary } from "../types.ts";
 import { NativeIo } from "./native_io.ts";
@@ -39,7 +34,13 @@ export {
 
 /** Status 6 at startup: no broker on the bus; the library works in local mode only. */
 const STATUS_API_CONTRACT_VIOLATION = 6;
-const STARTUP_TIMEOUT_MS = 30_000;
+
+/** The operations that may show the broker's window. */
+const INTERACTIVE_OPERATIONS = new Set([
+  "MSALRUNTIME_SignInAsync",
+  "MSALRUNTIME_SignInInteractivelyAsync",
+  "MSALRUNTIME_AcquireTokenInteractivelyAsync",
+]);
 
 /** The two bindings of the same library (see {@link MsalRuntime.create}). */
 export interface MsalRuntimeLibraries {
@@ -59,8 +60,9 @@ export interface MsalRuntimeLibraries {
  * while holding its logger lock. Deno and koffi make a calling native thread wait until the
  * JavaScript thread has run the callback, so the JavaScript thread must never block inside an
  * MSALRuntime call that a waiting thread holds a lock for. The operations (`…Async`),
- * Startup and Shutdown always run off the JavaScript thread; once a log callback is
- * registered, every call does.
+ * Startup, CancelAsyncOperation and Shutdown always run off the JavaScript thread (Startup
+ * and the cancel, which can block on D-Bus by themselves, in a Worker on Bun); once a log
+ * callback is registered, every call does.
  */
 export class MsalRuntime {
   /** Whether startup found a broker to talk to. */
@@ -77,6 +79,7 @@ export class MsalRuntime {
   readonly #readAccount: CompletionRouter;
   readonly #discover: CompletionRouter;
   readonly #backend: FfiBackend;
+  readonly #platform = platform();
   #logCallback?: NativeCallback;
   #logSetup?: Promise<void>;
   #logHandle = 0n;
@@ -91,8 +94,10 @@ export class MsalRuntime {
    * @param libraries the library bound twice (inline and off-thread)
    * @param windows whether it is the Windows DLL (UTF-16 strings)
    * @returns the started runtime
-   * @throws BrokerError when Startup fails for another reason than a missing broker, or
-   *   does not return within 30 s
+   * @throws BrokerError when Startup fails for another reason than a missing broker. Startup
+   *   runs off the JavaScript thread and is not bounded here: a frozen broker can hold it for
+   *   seconds, so callers bound their wait (the broker client's `startupTimeoutMs`) and never
+   *   start a second one meanwhile (one start per process).
    */
   static async create(
     backend: FfiBackend,
@@ -100,21 +105,7 @@ export class MsalRuntime {
     windows: boolean,
   ): Promise<MsalRuntime> {
     const lib = libraries.inline.symbols as unknown as Lib;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const startup = await Promise.race([
-      lib.MSALRUNTIME_Startup(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() =>
-          reject(
-            new BrokerError(
-              "broker_timeout",
-              `MSALRUNTIME_Startup did not return within ${STARTUP_TIMEOUT_MS} ms: the session `
-                + "bus or the broker is not answering.",
-              { operation: "MSALRUNTIME_Startup" },
-            ),
-          ), STARTUP_TIMEOUT_MS);
-      }),
-    ]).finally(() => clearTimeout(timer));
+    const startup = await lib.MSALRUNTIME_Startup();
     const runtime = new MsalRuntime(backend, libraries, windows);
     await runtime.#started(startup);
     return runtime;
@@ -459,17 +450,28 @@ export class MsalRuntime {
     // The issuing call may still be running (off the JavaScript thread) when the completion
     // arrives: the async handle is only known once it has returned.
     let issued: Promise<unknown> = Promise.resolve();
+    // An abandoned call's cancel runs off the JavaScript thread: the handle outlives it.
+    let canceled: Promise<unknown> = Promise.resolve();
+    let abandoned = false;
     const releaseAsync = async () => {
       await issued;
+      await canceled;
       const h = asyncOut[0];
       asyncOut[0] = 0n;
       if (h !== 0n) await this.#io.release("ReleaseAsyncHandle", h);
     };
+    // Cancelling an interactive request on Linux makes MSALRuntime send cancelInteractiveFlow
+    // with a blocking D-Bus call that cannot go out before the interactive reply arrives: it
+    // would hold a thread (and, in Deno, the process) until the user closes the window, and
+    // reach the broker too late to matter. Elsewhere the cancel runs off the JavaScript thread.
+    const cancel = !(INTERACTIVE_OPERATIONS.has(operation) && this.#platform === "linux");
     const promise = router.start(operation, {
       timeoutMs: options.timeoutMs,
       signal: options.signal,
       onAbandon: () => {
-        void issued.then(async () => {
+        abandoned = true;
+        if (!cancel) return;
+        canceled = issued.then(async () => {
           const h = asyncOut[0];
           if (h !== 0n) {
             await this.#io.releaseError(await this.#lib.MSALRUNTIME_CancelAsyncOperation(h));
@@ -492,7 +494,7 @@ export class MsalRuntime {
         return result;
       },
       async (err) => {
-        if (!(err instanceof NativeTimeoutError)) await releaseAsync();
+        if (!abandoned) await releaseAsync();
         throw err;
       },
     );

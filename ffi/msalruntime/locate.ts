@@ -13,6 +13,7 @@ import { createRequire } from "node:module";
 import { arch, platform } from "node:os";
 import { dirname, join } from "node:path";
 import process from "node:process";
+import { setTimeout } from "node:timers";
 import { NativeLibraryError } from "../../src/errors.ts";
 import { openLibrary } from "../library.ts";
 import { addPackageCommand, loadBackend } from "../runtime.ts";
@@ -157,17 +158,103 @@ export function dependencyAdvice(soname: string): string {
     : `Install it with: sudo dnf install ${pkgs[1]}.`;
 }
 
+/** The process's one MSALRuntime start (MSALRuntime refuses a second Startup). */
 let started: Promise<MsalRuntime> | undefined;
+/** Applications holding the shared start ({@link retainMsalRuntime}). */
+let holders = 0;
+/** The last Shutdown in progress: a new start waits for it. */
+let stopping: Promise<unknown> = Promise.resolve();
 
 /**
- * Loads and starts MSALRuntime once per process (later calls share the first result).
+ * Loads and starts MSALRuntime once per process (later calls share the first result, a
+ * failure included: the load is not retried). After {@link releaseMsalRuntime} shut it down,
+ * the next call starts it again.
  *
  * @param explicitPath an explicit library path
  * @returns the started runtime
  * @throws NativeLibraryError when the library or one of its dependencies is missing
+ * @example
+ * ```ts ignore
+ * const rt = await startMsalRuntime();
+ * console.log(rt.brokerAvailable);
+ * ```
  */
 export function startMsalRuntime(explicitPath?: string): Promise<MsalRuntime> {
-  started ??= (async () => {
+  started ??= stopping.then(() => load(explicitPath));
+  return started;
+}
+
+/**
+ * Takes a share of the process's MSALRuntime: every application object holds one while it is
+ * open, so that several share one start and the last to close shuts it down.
+ *
+ * @param explicitPath an explicit library path (the first start's path wins)
+ * @returns the started runtime (as {@link startMsalRuntime})
+ * @example
+ * ```ts ignore
+ * const rt = await retainMsalRuntime();
+ * // … use rt …
+ * await releaseMsalRuntime();
+ * ```
+ */
+export function retainMsalRuntime(explicitPath?: string): Promise<MsalRuntime> {
+  holders++;
+  return startMsalRuntime(explicitPath);
+}
+
+/**
+ * Gives back a share taken by {@link retainMsalRuntime}. The last one shuts MSALRuntime down;
+ * while a call is still outstanding (Shutdown would block on it) the shutdown waits for it, and
+ * a call that never completes keeps the start for the next application to reuse.
+ *
+ * @returns whether MSALRuntime was shut down now
+ * @example
+ * ```ts ignore
+ * await releaseMsalRuntime();
+ * ```
+ */
+export async function releaseMsalRuntime(): Promise<boolean> {
+  holders = Math.max(0, holders - 1);
+  const current = started;
+  if (holders > 0 || current === undefined) return false;
+  const rt = await current.catch(() => undefined);
+  // Someone took a share meanwhile, or the start failed (a failure is kept: not retried).
+  if (holders > 0 || started !== current || rt === undefined) return false;
+  const { pending, abandoned } = rt.outstanding;
+  if (pending > 0 || abandoned > 0) {
+    shutdownWhenIdle(current, rt);
+    return false;
+  }
+  return await shutdown(current, rt);
+}
+
+async function shutdown(current: Promise<MsalRuntime>, rt: MsalRuntime): Promise<boolean> {
+  started = undefined;
+  let done = false;
+  stopping = rt.shutdown().then((d) => (done = d), () => {});
+  await stopping;
+  // Shutdown refused (a call started in the meantime): keep using this start.
+  if (!done && started === undefined) started = current;
+  return done;
+}
+
+/** Shuts down once the outstanding calls have ended, if nobody took a share meanwhile. */
+function shutdownWhenIdle(current: Promise<MsalRuntime>, rt: MsalRuntime): void {
+  const check = () => {
+    if (holders > 0 || started !== current) return;
+    const { pending, abandoned } = rt.outstanding;
+    if (pending > 0 || abandoned > 0) {
+      // Unreferenced: a call that never completes must not keep the process alive.
+      setTimeout(check, 25).unref();
+      return;
+    }
+    void shutdown(current, rt);
+  };
+  setTimeout(check, 25).unref();
+}
+
+function load(explicitPath?: string): Promise<MsalRuntime> {
+  return (async () => {
     const located = locateMsalRuntime(explicitPath);
     const windows = platform() === "win32";
     const backend = await loadBackend();
@@ -182,6 +269,4 @@ export function startMsalRuntime(explicitPath?: string): Promise<MsalRuntime> {
       offThread: () => openLibrary(located.path, offThread(symbols), advice),
     }, windows);
   })();
-  started.catch(() => (started = undefined));
-  return started;
 }

@@ -20,8 +20,8 @@ export function msalRuntimeSymbols(windows: boolean) {
   const HWND = windows ? "pointer" : "i64";
   return {
     // ---- lifecycle (MSALRuntime.h)
-    /** MSALRUNTIME_ERROR_HANDLE MSALRUNTIME_Startup(void): pings the broker over D-Bus */
-    MSALRUNTIME_Startup: { parameters: [], result: "pointer", nonblocking: true },
+    /** MSALRUNTIME_ERROR_HANDLE MSALRUNTIME_Startup(void): pings the broker over D-Bus (5 s when frozen) */
+    MSALRUNTIME_Startup: { parameters: [], result: "pointer", nonblocking: true, mayBlock: true },
     /** void MSALRUNTIME_Shutdown(void): blocks while a broker call is outstanding */
     MSALRUNTIME_Shutdown: { parameters: [], result: "void", nonblocking: true },
 
@@ -76,8 +76,17 @@ export function msalRuntimeSymbols(windows: boolean) {
     },
 
     // ---- cancellation (MSALRuntimeCancel.h)
-    /** CancelAsyncOperation(ASYNC_HANDLE) */
-    MSALRUNTIME_CancelAsyncOperation: { parameters: ["pointer"], result: "pointer" },
+    /**
+     * CancelAsyncOperation(ASYNC_HANDLE): for an interactive request it sends
+     * `cancelInteractiveFlow` with a blocking D-Bus call that cannot go out while a worker waits
+     * on the interactive reply, so it may block until the broker answers: never inline.
+     */
+    MSALRUNTIME_CancelAsyncOperation: {
+      parameters: ["pointer"],
+      result: "pointer",
+      nonblocking: true,
+      mayBlock: true,
+    },
     /** ReleaseAsyncHandle(ASYNC_HANDLE) */
     MSALRUNTIME_ReleaseAsyncHandle: { parameters: ["pointer"], result: "pointer" },
 

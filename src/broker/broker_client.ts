@@ -20,7 +20,11 @@ import {
   NativeTimeoutError,
 } from "../errors.ts";
 import type { Logger } from "../logger.ts";
-import { type AccountInfo, type AuthenticationResult, decodeJwtClaims } from "../result.ts";
+import { abortedError } from "../network/abort.ts";
+import type { AccountInfo, AuthenticationResult } from "../result.ts";
+import { accountFromClaims, parseClaims, toAccountInfo } from "./broker_accounts.ts";
+import { abortable, BrokerStartup } from "./broker_startup.ts";
+import { SignedOutAccounts } from "./signed_out.ts";
 
 /** A marker for "the app has no window" (console apps), as MSAL Python's `CONSOLE_WINDOW_HANDLE`. */
 export const CONSOLE_WINDOW_HANDLE: unique symbol = Symbol.for("entra-auth.console-window");
@@ -39,6 +43,10 @@ export interface BrokerSettings {
   silentTimeoutMs: number;
   /** Time limit of interactive broker calls, ms. */
   interactiveTimeoutMs: number;
+  /** How long the first call waits for MSALRuntime to start, ms. */
+  startupTimeoutMs: number;
+  /** Throw a typed error instead of falling back when the broker cannot be used. */
+  required: boolean;
 }
 
 /** What one brokered request asks for. */
@@ -59,24 +67,16 @@ export interface BrokerRequest {
 export class BrokerClient {
   readonly #settings: BrokerSettings;
   readonly #logger: Logger;
-  #runtime?: Promise<MsalRuntime>;
+  readonly #startup: BrokerStartup;
+  readonly #signedOut: SignedOutAccounts;
   /** Account handles by the broker's account id, reused across calls; released by close(). */
   readonly #accounts = new Map<string, Promise<RuntimeAccount | undefined>>();
 
   constructor(settings: BrokerSettings, logger: Logger) {
     this.#settings = settings;
     this.#logger = logger;
-  }
-
-  /**
-   * Starts MSALRuntime (once). Resolves to `undefined` when the broker cannot be used (library
-   * missing, or no broker on the bus), after logging a warning that says why.
-   */
-  async available(): Promise<MsalRuntime | undefined> {
-    // Loaded on first use: an app that never reaches the broker never loads the binding.
-    this.#runtime ??= import("../../ffi/msalruntime/locate.ts").then(({ startMsalRuntime }) =>
-      startMsalRuntime(this.#settings.libraryPath)
-    ).then(async (rt) => {
+    this.#signedOut = new SignedOutAccounts(settings.clientId);
+    this.#startup = new BrokerStartup(settings, logger, async (rt) => {
       // The PII switch is process-wide in MSALRuntime: an app that turned it on enables it for
       // all; an app that did not is then given no broker log lines rather than personal data.
       if (this.#logger.piiEnabled) await rt.setPiiEnabled(true);
@@ -85,29 +85,24 @@ export class BrokerClient {
           if (this.#logger.piiEnabled || !rt.piiEnabled) this.#logger.runtime(level, message);
         });
       }
-      return rt;
     });
-    try {
-      const rt = await this.#runtime;
-      if (!rt.brokerAvailable) {
-        this.#logger.log(
-          "warning",
-          `The authentication broker is not running (${rt.startupError?.context ?? "no broker"}); `
-            + "signing in without it.",
-        );
-        return undefined;
-      }
-      return rt;
-    } catch (err) {
-      this.#runtime = undefined;
-      this.#logger.log("warning", `The broker library cannot start: ${(err as Error).message}`);
-      return undefined;
-    }
+  }
+
+  /**
+   * Starts MSALRuntime (once per process, shared), waiting at most `startupTimeoutMs`.
+   * Resolves to `undefined` when the broker cannot be used (library missing, no broker on the
+   * bus, start not done in time), after one warning per process that says why.
+   *
+   * @param signal abandons the wait
+   * @throws EntraAuthError `aborted`; BrokerError when the broker is required but unusable
+   */
+  available(signal?: AbortSignal): Promise<MsalRuntime | undefined> {
+    return this.#startup.runtime(signal);
   }
 
   /** The runtime, which must be available. */
-  async #rt(): Promise<MsalRuntime> {
-    const rt = await this.available();
+  async #rt(signal?: AbortSignal): Promise<MsalRuntime> {
+    const rt = await this.available(signal);
     if (!rt) {
       throw new BrokerError("broker_unavailable", "The authentication broker is not available.");
     }
@@ -165,14 +160,14 @@ export class BrokerClient {
     parentWindowHandle: WindowHandle,
     account?: AccountInfo,
   ): Promise<AuthenticationResult> {
-    const rt = await this.#rt();
+    const rt = await this.#rt(request.signal);
     const params = this.#params(request);
     const silentOptions = this.#options(request, this.#settings.silentTimeoutMs);
     if (
       (request.prompt === undefined || request.prompt === "none") && !account && !request.loginHint
     ) {
       try {
-        const r = await this.#guard(rt.signInSilently(params, silentOptions));
+        const r = await this.#guard(rt.signInSilently(params, silentOptions), request.signal);
         this.#logger.log("info", "Signed in silently with the default OS account.");
         return this.#result(r, request.correlationId);
       } catch (err) {
@@ -188,13 +183,17 @@ export class BrokerClient {
     const native = account ? await this.#nativeAccount(rt, account, request) : undefined;
     let r;
     if (native) {
-      r = await this.#guard(rt.acquireTokenInteractively(window, params, native, options));
+      r = await this.#guard(
+        rt.acquireTokenInteractively(window, params, native, options),
+        request.signal,
+      );
     } else if (request.loginHint && request.prompt === undefined) {
       // SignInAsync: that user silently if the broker has them, else the broker's UI.
-      r = await this.#guard(rt.signIn(window, params, request.loginHint, options));
+      r = await this.#guard(rt.signIn(window, params, request.loginHint, options), request.signal);
     } else {
       r = await this.#guard(
         rt.signInInteractively(window, params, request.loginHint ?? "", options),
+        request.signal,
       );
     }
     return this.#result(r, request.correlationId);
@@ -205,7 +204,12 @@ export class BrokerClient {
     request: BrokerRequest,
     account: AccountInfo,
   ): Promise<AuthenticationResult> {
-    const rt = await this.#rt();
+    const rt = await this.#rt(request.signal);
+    if (this.#signedOut.has(account.homeAccountId)) {
+      throw new InteractionRequiredError(
+        "This account was signed out of the app (removeAccount): sign in interactively.",
+      );
+    }
     const native = await this.#nativeAccount(rt, account, request);
     const r = await this.#guard(
       rt.acquireTokenSilently(
@@ -213,45 +217,81 @@ export class BrokerClient {
         native,
         this.#options(request, this.#settings.silentTimeoutMs),
       ),
+      request.signal,
     );
     return this.#result(r, request.correlationId, native);
   }
 
-  /** The accounts the broker has for this app. */
-  async getAccounts(correlationId: string): Promise<AccountInfo[]> {
-    const rt = await this.#rt();
+  /** The accounts the broker has for this app, without those signed out of it. */
+  async getAccounts(correlationId: string, signal?: AbortSignal): Promise<AccountInfo[]> {
+    const rt = await this.#rt(signal);
     const accounts = await this.#guard(
       rt.discoverAccounts(this.#settings.clientId, {
         correlationId,
         timeoutMs: this.#settings.silentTimeoutMs,
+        signal,
       }),
+      signal,
     );
-    const infos = accounts.map((a) => toAccountInfo(a));
-    for (const a of accounts) this.#keep(a);
+    const infos: AccountInfo[] = [];
+    for (const a of accounts) {
+      if (this.#signedOut.has(a.data.homeAccountId)) {
+        a.close();
+        continue;
+      }
+      infos.push(toAccountInfo(a));
+      this.#keep(a);
+    }
     return infos;
   }
 
-  /** Signs the account out of this app in the broker. */
-  async removeAccount(account: AccountInfo, correlationId: string): Promise<void> {
-    const rt = await this.#rt();
-    const native = await this.#nativeAccount(rt, account, { correlationId, scopes: [] });
+  /**
+   * Signs the account out of this app in the broker; `getAccounts` no longer lists it until it
+   * signs in again. An account the broker does not know is only forgotten.
+   */
+  async removeAccount(
+    account: AccountInfo,
+    correlationId: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const rt = await this.#rt(signal);
+    let native: RuntimeAccount;
+    try {
+      native = await this.#nativeAccount(rt, account, { correlationId, scopes: [], signal });
+    } catch (err) {
+      if (!(err instanceof InteractionRequiredError)) throw err;
+      this.#signedOut.add(account.homeAccountId);
+      return; // the broker does not know it: nothing to sign out (as MSAL)
+    }
     try {
       await this.#guard(
         rt.signOutSilently(this.#settings.clientId, native, {
           correlationId,
           timeoutMs: this.#settings.silentTimeoutMs,
+          signal,
         }),
+        signal,
       );
+      this.#signedOut.add(account.homeAccountId);
+      this.#signedOut.add(native.data.homeAccountId);
+    } catch (err) {
+      // Already signed out, or unknown to the broker (16): the account is gone all the same.
+      const gone = err instanceof InteractionRequiredError
+        || (err instanceof EntraAuthError && err.broker?.status === 16);
+      if (!gone) throw err;
+      this.#signedOut.add(account.homeAccountId);
     } finally {
       this.#forget(native.data.accountId);
     }
   }
 
-  /** Releases the account handles it holds, then shuts MSALRuntime down when no call is outstanding. */
+  /**
+   * Releases the account handles it holds, then gives back its share of MSALRuntime (the last
+   * application to close shuts it down, when no call is outstanding).
+   */
   async close(): Promise<void> {
-    const rt = await this.#runtime?.catch(() => undefined);
     for (const id of [...this.#accounts.keys()]) this.#forget(id);
-    await rt?.shutdown();
+    await this.#startup.close();
   }
 
   /**
@@ -285,13 +325,14 @@ export class BrokerClient {
     if (id) {
       let pending = this.#accounts.get(id);
       if (!pending) {
-        pending = this.#guard(
-          rt.readAccountById(id, this.#options(request, this.#settings.silentTimeoutMs)),
-        );
+        // Shared by concurrent calls: bounded by the time limit, not by one caller's signal.
+        const options = { ...this.#options(request, this.#settings.silentTimeoutMs) };
+        delete options.signal;
+        pending = this.#guard(rt.readAccountById(id, options), undefined);
         this.#accounts.set(id, pending);
         pending.then((a) => a ?? this.#accounts.delete(id), () => this.#accounts.delete(id));
       }
-      native = await pending;
+      native = await abortable(pending, request.signal);
     }
     if (!native) {
       throw new InteractionRequiredError(
@@ -301,11 +342,14 @@ export class BrokerClient {
     return native;
   }
 
-  /** Turns a native timeout into a broker timeout. */
-  async #guard<T>(call: Promise<T>): Promise<T> {
+  /** Turns a native timeout into a broker timeout, and an abort into `aborted`. */
+  async #guard<T>(call: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
     try {
       return await call;
     } catch (err) {
+      if (signal?.aborted && !(err instanceof EntraAuthError && err.code === "aborted")) {
+        throw abortedError("The broker call", signal);
+      }
       if (err instanceof NativeTimeoutError) {
         throw new BrokerError(
           "broker_timeout",
@@ -328,6 +372,7 @@ export class BrokerClient {
     const from = r.account ?? known;
     const account = from ? toAccountInfo(from, claims) : accountFromClaims(claims);
     if (r.account) this.#keep(r.account);
+    this.#signedOut.delete(account.homeAccountId); // signed in again
     const isPop = r.isPop;
     return {
       accessToken: r.accessToken,
@@ -347,41 +392,4 @@ export class BrokerClient {
       authority: this.#settings.authority,
     };
   }
-}
-
-function parseClaims(json: string, raw: string): Record<string, unknown> {
-  try {
-    const value = JSON.parse(json);
-    if (value && typeof value === "object") return value;
-  } catch {
-    // fall back to the raw token
-  }
-  return decodeJwtClaims(raw);
-}
-
-function toAccountInfo(a: RuntimeAccount, claims?: Record<string, unknown>): AccountInfo {
-  const d = a.data;
-  return {
-    homeAccountId: d.homeAccountId,
-    environment: d.environment,
-    tenantId: d.realm,
-    username: d.username,
-    localAccountId: d.localAccountId,
-    name: d.name || undefined,
-    nativeAccountId: d.accountId,
-    idTokenClaims: claims,
-  };
-}
-
-function accountFromClaims(claims: Record<string, unknown>): AccountInfo {
-  const s = (k: string) => (typeof claims[k] === "string" ? (claims[k] as string) : "");
-  return {
-    homeAccountId: `${s("oid")}.${s("tid")}`,
-    environment: "",
-    tenantId: s("tid"),
-    username: s("preferred_username"),
-    localAccountId: s("oid"),
-    name: s("name") || undefined,
-    idTokenClaims: claims,
-  };
 }

@@ -68,6 +68,60 @@ describe("brokered apps in their own process", { skip: brokerSkip }, () => {
     assert.ok(out.logs.some((l) => l.level === "warning" && l.message.includes(installCommand)));
   });
 
+  it("warns exactly once per process, on the console when no logger is set", async () => {
+    const out = await run("warn-once", {
+      env: { ENTRA_AUTH_MSALRUNTIME_PATH: "/nonexistent/libmsalruntime.so" },
+    });
+    const warnings = out.warnings as string[];
+    assert.equal(warnings.length, 1, JSON.stringify(warnings));
+    assert.ok(warnings[0].includes(installCommand), warnings[0]);
+    assert.match(warnings[0], /broker\.required/);
+    assert.equal(out.accounts, 0);
+    assert.equal((out.error as Outcome["error"])?.code, "network_error"); // fell back
+  });
+
+  it("with broker.required, a missing library is a typed error naming the install step", async () => {
+    const out = await run("required", {
+      env: { ENTRA_AUTH_MSALRUNTIME_PATH: "/nonexistent/libmsalruntime.so" },
+    });
+    const errors = out.errors as NonNullable<Outcome["error"]>[];
+    for (const err of errors) {
+      assert.equal(err?.name, "BrokerError", JSON.stringify(err));
+      assert.equal(err.code, "broker_unavailable");
+      assert.ok(err.message.includes(installCommand), err.message);
+    }
+    assert.equal(out.fetched, 0, "no fallback to the network");
+    assert.equal(out.popSupported, false, "isPopSupported() answers, never throws");
+  });
+
+  it("with broker.required, no broker on the bus is a typed error saying so", async () => {
+    const out = await run("required", {
+      env: { DBUS_SESSION_BUS_ADDRESS: "unix:path=/nonexistent/bus" },
+    });
+    const errors = out.errors as NonNullable<Outcome["error"]>[];
+    for (const err of errors) {
+      assert.equal(err?.code, "broker_unavailable", JSON.stringify(err));
+      assert.match(err.message, /not running/);
+    }
+    assert.equal(out.fetched, 0, "no fallback to the network");
+  });
+
+  it("shares one MSALRuntime between apps: one closes, the other goes on, a new one starts again", async () => {
+    const out = await run("shared", { args: ["natural"] });
+    assert.equal(out.error, undefined, JSON.stringify(out));
+    assert.deepEqual(out.steps, [
+      "one signed in testuser@contoso.example",
+      "two signed in testuser@contoso.example",
+      "one closed",
+      "two silent after one closed",
+      "two lists 1",
+      "two closed",
+      "three signed in testuser@contoso.example",
+      "three silent",
+      "three closed",
+    ]);
+  });
+
   it("names the missing system library and the package that provides it", async () => {
     const out = await run("startup", {
       env: { ENTRA_AUTH_MSALRUNTIME_PATH: msalRuntimeMissingDependency() },

@@ -229,11 +229,13 @@ describe("MSALRuntime binding against the C test double", () => {
       assertReleased(await scenario("double_pca", "hung-timeout"));
     });
 
-    it("an AbortSignal abandons the call, cancels it, and leaks nothing", async () => {
+    it("an AbortSignal abandons the call (code aborted), cancels it, and leaks nothing", async () => {
       const r = await scenario("double_pca", "abort");
-      assert.equal(r.error.message, "stop");
+      assert.equal(r.error.name, "EntraAuthError");
+      assert.equal(r.error.code, "aborted");
       assert.ok(r.elapsedMs < 1_500, `${r.elapsedMs} ms`);
-      assert.equal(r.preAborted.message, "already");
+      assert.equal(r.preAborted.code, "aborted");
+      assert.equal(r.nativeCallsWhenPreAborted, 0, "an aborted signal makes no native call");
       assert.equal(r.cancels, 1);
       assertReleased(r);
     });

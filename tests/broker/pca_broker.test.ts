@@ -163,9 +163,11 @@ describe("brokered PublicClientApplication (real MSALRuntime, emulated broker)",
       e
     );
     assert.ok(network instanceof NetworkError, String(network));
-    assert.equal(network.status, 5);
-    assert.equal(network.errorCode, 1234);
-    assert.match(network.context ?? "", /server busy/);
+    assert.ok(!(network instanceof BrokerError), "a network failure is not a BrokerError");
+    assert.equal(network.broker?.status, 5);
+    assert.equal(network.broker?.errorCode, 1234);
+    assert.equal(network.broker?.tag, 42);
+    assert.match(network.broker?.context ?? "", /server busy/);
 
     await addFault({
       method: "acquireTokenSilently",
@@ -177,7 +179,8 @@ describe("brokered PublicClientApplication (real MSALRuntime, emulated broker)",
       e
     );
     assert.ok(unusable instanceof InteractionRequiredError, String(unusable));
-    assert.equal(unusable.status, 13);
+    assert.ok(!(unusable instanceof BrokerError));
+    assert.equal(unusable.broker?.status, 13);
 
     await addFault({
       method: "acquireTokenInteractively",
@@ -192,6 +195,8 @@ describe("brokered PublicClientApplication (real MSALRuntime, emulated broker)",
     })
       .catch((e) => e);
     assert.ok(canceled instanceof UserCanceledError, String(canceled));
+    assert.ok(!(canceled instanceof BrokerError));
+    assert.equal(canceled.broker?.status, 7);
   });
 
   it("turns AADSTS50011 into an error naming the redirect URI to register", async () => {
@@ -204,6 +209,8 @@ describe("brokered PublicClientApplication (real MSALRuntime, emulated broker)",
     });
     const err = await pca.acquireTokenSilent({ scopes: freshScopes(), account }).catch((e) => e);
     assert.ok(err instanceof RedirectUriError, String(err));
+    assert.ok(!(err instanceof BrokerError));
+    assert.equal(err.broker?.status, 9);
     assert.equal(err.redirectUri, "https://login.microsoftonline.com/common/oauth2/nativeclient");
   });
 
@@ -219,18 +226,44 @@ describe("brokered PublicClientApplication (real MSALRuntime, emulated broker)",
     assert.match(err.context ?? "", /DBUS/i);
   });
 
-  it("needs interaction after the account is removed", async () => {
+  it("removeAccount: the account is no longer listed and needs interaction, until it signs in again", async () => {
     const other = app();
     const result = await other.acquireTokenInteractive({
       scopes: SCOPES,
       parentWindowHandle: WINDOW,
     });
+    const listed = async (a: PublicClientApplication) =>
+      (await a.getAccounts()).some((x) => x.homeAccountId === result.account.homeAccountId);
+    assert.ok(await listed(other));
     await other.removeAccount(result.account);
+    assert.equal(await listed(other), false, "getAccounts() still lists the removed account");
+    await other.removeAccount(result.account); // again: not an error
+    assert.equal(await listed(app()), false, "another app object of the process lists it");
     const err = await other.acquireTokenSilent({ scopes: SCOPES, account: result.account }).catch((
       e,
     ) => e);
     assert.ok(err instanceof InteractionRequiredError, String(err));
+    const again = await other.acquireTokenInteractive({
+      scopes: SCOPES,
+      parentWindowHandle: WINDOW,
+      prompt: "login",
+    });
+    assert.equal(again.account.homeAccountId, result.account.homeAccountId);
+    assert.ok(await listed(other), "listed again after signing in again");
+    await other.acquireTokenSilent({ scopes: freshScopes(), account: again.account });
     await setSignedIn(SIGNED_IN_USER, true);
+  });
+
+  it("removeAccount of an account the broker does not know does not throw", async () => {
+    const unknown: AccountInfo = {
+      homeAccountId: "00000000-0000-0000-0000-00000000dead.aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
+      environment: "login.microsoftonline.com",
+      tenantId: "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
+      username: "nobody@contoso.example",
+      localAccountId: "00000000-0000-0000-0000-00000000dead",
+      nativeAccountId: "00000000-0000-0000-0000-00000000dead",
+    };
+    await pca.removeAccount(unknown);
   });
 
   it("does not use the broker for a B2C authority, but the network", async () => {

@@ -551,6 +551,36 @@ describe("broker emulator on a private bus", () => {
     assert.match(ping, /method return/);
   });
 
+  it("hangs an interactive call until cancelInteractiveFlow is answered (status 8)", async () => {
+    await control("POST", "/faults", { method: "acquireTokenInteractively", kind: "hang" });
+    const interactive = broker("acquireTokenInteractively", {
+      ...silent({ account: null }),
+      parentWindowHandle: 1,
+    });
+    let settled = false;
+    void interactive.finally(() => (settled = true)).catch(() => {});
+    await sleep(300);
+    assert.equal(settled, false, "the interactive call hangs");
+    assert.deepEqual(await broker("cancelInteractiveFlow", {}), {});
+    const canceled = await interactive;
+    assert.equal(canceled.brokerTokenResponse.error.status, 8);
+  });
+
+  it("keeps an interactive call hung when cancelInteractiveFlow hangs too", async () => {
+    await control("POST", "/faults", [
+      { method: "acquireTokenInteractively", kind: "hang" },
+      { method: "cancelInteractiveFlow", kind: "hang" },
+    ]);
+    const interactive = broker("acquireTokenInteractively", {
+      ...silent({ account: null }),
+      parentWindowHandle: 1,
+    }, 1_500);
+    await assert.rejects(broker("cancelInteractiveFlow", {}, 400), /timed out/);
+    await assert.rejects(interactive, /timed out/);
+    // The next answered cancel releases it (the caller has given up by then).
+    assert.deepEqual(await broker("cancelInteractiveFlow", {}), {});
+  });
+
   it("hangs, then dies mid-call (disconnect mode)", async () => {
     await control("POST", "/faults", [{ method: "getAccounts", kind: "hang" }, {
       method: "getAccounts",

@@ -133,6 +133,8 @@ export class BrokerEmulator {
   #initialUsers: EmulatedUser[];
   #closeControl: (() => Promise<void>) | undefined;
   readonly #dieMode: "exit" | "disconnect";
+  /** Interactive calls held by a `hang` fault: an answered `cancelInteractiveFlow` ends them. */
+  #hungInteractive: DBusMessage[] = [];
 
   private constructor(options: BrokerEmulatorOptions) {
     this.#initialUsers = resolveUsers(options.users ?? DEFAULT_USERS);
@@ -222,7 +224,10 @@ export class BrokerEmulator {
     if (fault) entry.fault = { id: fault.id, kind: fault.kind };
     if (fault?.delayMs) await sleep(fault.delayMs);
     if (fault?.kind === "delay") await sleep(fault.ms);
-    if (fault?.kind === "hang") return this.log.finish(entry, { type: "none", reason: "hang" });
+    if (fault?.kind === "hang") {
+      if (member === "acquireTokenInteractively") this.#hungInteractive.push(call);
+      return this.log.finish(entry, { type: "none", reason: "hang" });
+    }
     if (fault?.kind === "die") {
       this.log.finish(entry, { type: "none", reason: "die" });
       if (this.#dieMode === "exit") process.exit(fault.exitCode ?? 70);
@@ -234,6 +239,8 @@ export class BrokerEmulator {
       bus.replyError(call, fault.name, message);
       return this.log.finish(entry, { type: "error", name: fault.name, message });
     }
+    // An answered cancel ends the hung interactive calls (a fault above keeps them hung).
+    if (member === "cancelInteractiveFlow" && isBroker) this.#cancelInteractive();
     const replied = this.#answer(call, member, iface, isBroker, entry.request, fault);
     if ("name" in replied) {
       bus.replyError(call, replied.name, replied.message);
@@ -248,6 +255,20 @@ export class BrokerEmulator {
       json = undefined;
     }
     this.log.finish(entry, { type: "return", body: text, ...(json !== undefined ? { json } : {}) });
+  }
+
+  /**
+   * As the real broker closes its window: every hung interactive call is answered with status 8
+   * (ApplicationCanceled). A `hang` fault on `cancelInteractiveFlow` keeps them hung.
+   */
+  #cancelInteractive(): void {
+    const hung = this.#hungInteractive;
+    this.#hungInteractive = [];
+    const reply = JSON.stringify(brokerError({
+      status: 8,
+      context: "The interactive flow was canceled by the application (cancelInteractiveFlow).",
+    }));
+    for (const call of hung) this.#bus?.reply(call, "s", [reply]);
   }
 
   #parseArgs(

@@ -27,7 +27,9 @@ export interface BrokerErrorFields {
 }
 
 /**
- * One fault kind and its parameters.
+ * One fault kind and its parameters. `hang` never answers; a hung `acquireTokenInteractively`
+ * is answered with status 8 (ApplicationCanceled) once a `cancelInteractiveFlow` is answered
+ * (as the broker closing its window), unless that call hangs too.
  *
  * @example
  * ```ts
