@@ -86,7 +86,9 @@ export class CliSession {
       enableBrokerOnLinux: broker,
       enableBrokerOnMac: broker,
       enableBrokerOnWindows: broker,
-      broker: { interactiveTimeoutMs: settings.timeoutMs },
+      // --broker on: the library's own typed error, naming what to install, instead of a
+      // silent sign-in without the broker.
+      broker: { interactiveTimeoutMs: settings.timeoutMs, required: settings.broker === "on" },
       knownAuthorityHosts: settings.knownAuthorityHosts,
       validateAuthority: settings.validateAuthority,
       cache: this.#plugin ? { cachePlugin: this.#plugin } : undefined,
@@ -166,6 +168,8 @@ export class CliSession {
       await this.#io.protectStdout();
       const inUse = await this.#app.isPopSupported();
       if (!inUse && this.settings.broker === "on") {
+        // A required broker that cannot be used: getAccounts() throws the reason and the fix.
+        await this.#app.getAccounts();
         throw new CliError(
           EXIT.brokerUnavailable,
           "--broker on, but the authentication broker cannot be used here: run `entra-auth doctor` "

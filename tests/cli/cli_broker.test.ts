@@ -111,6 +111,23 @@ describe("entra-auth through the broker", { skip: brokerSkip }, () => {
     }
   });
 
+  it(
+    "with --broker on, fails with exit code 4 and the install command when the broker is missing",
+    {
+      timeout: 120_000,
+    },
+    async () => {
+      const run = await runCli(
+        ["token", ...base, "--scope", "User.Read", "--broker", "on", "--cache", "none"],
+        { env: { ...env, ENTRA_AUTH_MSALRUNTIME_PATH: "/nonexistent/libmsalruntime.so" } },
+      );
+      assert.equal(run.code, 4, run.stderr);
+      assert.equal(run.stdout, "");
+      assert.match(run.stderr, /@azure\/msal-node-runtime/);
+      assert.equal(run.stderr.trim().split("\n").length, 1, run.stderr);
+    },
+  );
+
   it("prints az's JSON and an Authorization header", { timeout: 120_000 }, async () => {
     const json = await runCli(
       ["token", ...base, "--resource", `api://${SERVER_ID}`, "-o", "json"],
