@@ -215,9 +215,8 @@ export async function acquireByAuthCode(request: AuthCodeRequest): Promise<Netwo
     accept: (query) => query.get("state") === state,
     successPage: request.successPage,
   });
-  const redirectUri = `http://${target.hostname}:${server.port}${
-    target.keepPath ? target.path : ""
-  }`;
+  // Sent exactly as registered (a trailing slash included): providers compare exactly.
+  const redirectUri = `http://${target.hostname}:${server.port}${target.suffix}`;
   let query: URLSearchParams;
   try {
     const url = buildAuthorizeUrl(authority.metadata.authorization_endpoint, {
