@@ -20,6 +20,7 @@ import {
   createPersistentCache,
   type PersistentCacheOptions,
 } from "./persistence/persistent_cache.ts";
+import { checkRequest, requireAccount, silentAccount } from "./request_checks.ts";
 import type { AccountInfo, AuthenticationResult } from "./result.ts";
 
 export { CONSOLE_WINDOW_HANDLE, type WindowHandle };
@@ -177,6 +178,7 @@ export class PublicClientApplication {
    * @throws EntraAuthError `invalid_argument` for a missing client id or a bad authority
    */
   constructor(options: PublicClientApplicationOptions) {
+    checkRequest(options, "new PublicClientApplication", ["openBrowser", "fetch"]);
     if (!options.clientId) throw new EntraAuthError("invalid_argument", "clientId is required");
     this.clientId = options.clientId;
     this.authority = parseAuthority(options.authority ?? DEFAULT_AUTHORITY, {
@@ -228,6 +230,7 @@ export class PublicClientApplication {
    *   `broker_timeout`, `no_window`, `broker_error`), RedirectUriError
    */
   async acquireTokenInteractive(request: InteractiveRequest): Promise<AuthenticationResult> {
+    checkRequest(request, "acquireTokenInteractive", ["openBrowser"]);
     validateScopes(request.scopes);
     const correlationId = request.correlationId ?? crypto.randomUUID();
     if (await this.#broker?.available()) {
@@ -250,7 +253,10 @@ export class PublicClientApplication {
    * @returns the token and account
    * @throws ServerError (`user_canceled` when declined, `timeout` when the code expired)
    */
-  acquireTokenByDeviceCode(request: DeviceCodeRequest): Promise<AuthenticationResult> {
+  async acquireTokenByDeviceCode(request: DeviceCodeRequest): Promise<AuthenticationResult> {
+    checkRequest(request, "acquireTokenByDeviceCode", ["deviceCodeCallback"], [
+      "deviceCodeCallback",
+    ]);
     validateScopes(request.scopes);
     return this.#network.acquireTokenByDeviceCode({
       ...request,
@@ -267,7 +273,9 @@ export class PublicClientApplication {
    * @throws InteractionRequiredError when the user must sign in again
    */
   async acquireTokenSilent(request: SilentRequest): Promise<AuthenticationResult> {
+    checkRequest(request, "acquireTokenSilent");
     validateScopes(request.scopes);
+    request = { ...request, account: silentAccount(request.account) };
     const correlationId = request.correlationId ?? crypto.randomUUID();
     if (request.account.nativeAccountId && await this.#broker?.available()) {
       const renew = request.forceRefresh
@@ -318,6 +326,7 @@ export class PublicClientApplication {
    * @param account the account
    */
   async removeAccount(account: AccountInfo): Promise<void> {
+    account = requireAccount(account, "removeAccount");
     for (const key of [...this.#lastTokens.keys()]) {
       if (key.startsWith(`${account.homeAccountId}|`)) this.#lastTokens.delete(key);
     }
