@@ -8,7 +8,7 @@
  */
 
 import { EntraAuthError, type ErrorCode } from "../errors.ts";
-import type { TokenResponse } from "../token_response.ts";
+import { clampLifetime, type TokenResponse } from "../token_response.ts";
 import type { HttpReply } from "./http.ts";
 import { errorFromServer, parseErrorBody } from "./server_error.ts";
 import {
@@ -200,13 +200,13 @@ export function processTokenResponse(
     ...body,
     token_type: requireString(body, "token_type", where),
     scope: optionalString(body, "scope", where) ?? expect.scopes.join(" "),
-    expires_in: optionalSeconds(body, "expires_in", where) ?? 3599,
+    expires_in: clampLifetime(optionalSeconds(body, "expires_in", where) ?? 3599),
     access_token: requireString(body, "access_token", where),
   };
   for (const name of ["ext_expires_in", "refresh_in"] as const) {
     const value = optionalSeconds(body, name, where);
     if (value === undefined) delete response[name];
-    else response[name] = value;
+    else response[name] = clampLifetime(value);
   }
   for (const name of ["refresh_token", "id_token", "client_info", "foci"] as const) {
     const value = optionalString(body, name, where);
