@@ -50,6 +50,7 @@ export {
   type ServerErrorDetails,
   UserCanceledError,
 } from "./src/errors.ts";
+export { HTTP_DEFAULTS, type HttpSettings } from "./src/http_settings.ts";
 export { type LoggerOptions, type LogLevel } from "./src/logger.ts";
 export type { DeviceCodeInfo, FetchLike } from "./src/network/client.ts";
 export { ThrottledError } from "./src/network/server_error.ts";

@@ -13,6 +13,7 @@ import type { CachePlugin } from "./cache/plugin.ts";
 import type { TokenCache } from "./cache/token_cache.ts";
 import { EntraAuthError } from "./errors.ts";
 import { NetworkClient } from "./flows/network_client.ts";
+import { type HttpSettings, httpSettings } from "./http_settings.ts";
 import { Logger, type LoggerOptions } from "./logger.ts";
 import type { OidcMetadata } from "./network/authority_metadata.ts";
 import type { DeviceCodeInfo, FetchLike } from "./network/client.ts";
@@ -81,6 +82,11 @@ export interface PublicClientApplicationOptions {
   persistentCache?: PersistentCacheOptions;
   /** The `fetch` used for every request (proxies, tests). */
   fetch?: FetchLike;
+  /**
+   * Limits of every request to the identity provider: `timeoutMs` (per exchange, default
+   * 30 s), `maxResponseBytes` (default 1 MiB), `maxRetryAfterMs` (default 60 s).
+   */
+  http?: HttpSettings;
 }
 
 /** Proof-of-possession parameters: the request the token will be bound to. */
@@ -194,6 +200,7 @@ export class PublicClientApplication {
       authorityMetadata: options.authorityMetadata,
       clientCapabilities: options.clientCapabilities,
       fetch: options.fetch,
+      ...httpSettings(options.http),
       redirectUri: options.redirectUri,
       openBrowser: options.openBrowser,
       cachePlugin: cachePluginOf(options),

@@ -40,6 +40,7 @@ export interface NetworkSettings extends
     | "clientCapabilities"
     | "requestTimeoutMs"
     | "maxRetryAfterMs"
+    | "maxResponseBytes"
   >
 {
   clientId: string;
@@ -92,6 +93,7 @@ export class NetworkClient {
       clientCapabilities: s.clientCapabilities,
       requestTimeoutMs: s.requestTimeoutMs,
       maxRetryAfterMs: s.maxRetryAfterMs,
+      maxResponseBytes: s.maxResponseBytes,
       correlationId,
       scopes,
       signal,

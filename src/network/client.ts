@@ -56,6 +56,8 @@ export interface NetworkRequest extends AuthorityConfig {
   maxRetryAfterMs?: number;
   /** Wait before retrying a 429/5xx without `Retry-After`, ms. Default 1 000. */
   defaultRetryDelayMs?: number;
+  /** The largest reply body read, bytes. Default 1 MiB. */
+  maxResponseBytes?: number;
   /** `client-request-id` of every request of this flow. Default: a new UUID per request. */
   correlationId?: string;
   /** The library's logger. */
@@ -129,6 +131,7 @@ function httpOptions(request: NetworkRequest): HttpOptions {
     signal: request.signal,
     maxRetryAfterMs: request.maxRetryAfterMs,
     defaultRetryDelayMs: request.defaultRetryDelayMs,
+    maxResponseBytes: request.maxResponseBytes,
     correlationId: request.correlationId,
     logger: request.logger,
   };
