@@ -54,6 +54,7 @@ export { HTTP_DEFAULTS, type HttpSettings } from "./src/http_settings.ts";
 export { type LoggerOptions, type LogLevel } from "./src/logger.ts";
 export type { DeviceCodeInfo, FetchLike } from "./src/network/client.ts";
 export { ThrottledError } from "./src/network/server_error.ts";
+export { PermissionDeniedError } from "./src/permission_error.ts";
 export { PersistentCacheError, type PersistentCacheErrorReason } from "./src/persistence/errors.ts";
 export { defaultCachePath } from "./src/persistence/location.ts";
 export {

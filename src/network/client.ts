@@ -18,7 +18,11 @@ import {
   type ResolvedAuthority,
 } from "./authority_metadata.ts";
 import { buildAuthorizeUrl, processRedirect, type Prompt } from "./authorize.ts";
-import { openSystemBrowser } from "./browser.ts";
+import {
+  checkBrowserEnvironment,
+  openSystemBrowser,
+  processBrowserEnvironment,
+} from "./browser.ts";
 import { type DeviceCodeInfo, pollDeviceCode, requestDeviceCode } from "./device_code.ts";
 import { type FetchLike, type HttpOptions, sendRequest } from "./http.ts";
 import { startLoopbackServer } from "./loopback_server.ts";
@@ -200,6 +204,9 @@ function expectations(
  */
 export async function acquireByAuthCode(request: AuthCodeRequest): Promise<NetworkTokenResult> {
   requireClientId(request);
+  // Headless (no display, SSH): say so before anything slow, such as an unreachable authority.
+  const environment = request.openBrowser ? undefined : await processBrowserEnvironment();
+  if (environment) checkBrowserEnvironment(environment);
   const http = httpOptions(request);
   const authority = await resolveAuthority(request, http);
   const generic = authority.type === "oidc";
@@ -210,7 +217,7 @@ export async function acquireByAuthCode(request: AuthCodeRequest): Promise<Netwo
   const pkce = await createPkce();
   const state = randomValue(32);
   const nonce = randomValue(32);
-  const open = request.openBrowser ?? ((url: string) => openSystemBrowser(url));
+  const open = request.openBrowser ?? ((url: string) => openSystemBrowser(url, environment));
 
   const server = await startLoopbackServer({
     port: target.port,

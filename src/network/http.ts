@@ -9,6 +9,7 @@
 
 import { NetworkError, ServerError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
+import { permissionError } from "../permission_error.ts";
 import { abortedError, delay, timeoutError } from "./abort.ts";
 import { parseErrorBody, ThrottledError } from "./server_error.ts";
 import { clientHeaders, type TelemetryInfo } from "./telemetry.ts";
@@ -177,6 +178,8 @@ async function attempt(
       );
     }
     if (reading) return invalidResponse(`${request.what}: the reply was cut short`, cause);
+    const denied = permissionError(cause, `${request.what} to ${new URL(request.url).host}`);
+    if (denied) return denied;
     return new NetworkError(
       `${request.what} to ${new URL(request.url).host} failed: ${
         cause instanceof Error ? cause.message : String(cause)

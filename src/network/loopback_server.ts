@@ -13,6 +13,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { EntraAuthError } from "../errors.ts";
+import { permissionError } from "../permission_error.ts";
 import { abortedError, timeoutError } from "./abort.ts";
 import { failurePage, page, SUCCESS_PAGE } from "./pages.ts";
 
@@ -173,17 +174,23 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once("error", (cause: unknown) =>
+    const failed = (cause: unknown) =>
       reject(
-        new EntraAuthError(
-          "invalid_argument",
-          `Cannot listen on 127.0.0.1:${options.port ?? 0} for the sign-in redirect: ${
-            cause instanceof Error ? cause.message : String(cause)
-          }. Choose another port, or let entra-auth pick one.`,
-          { cause },
-        ),
-      ));
-    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
+        permissionError(cause, "listening on 127.0.0.1 for the sign-in redirect")
+          ?? new EntraAuthError(
+            "invalid_argument",
+            `Cannot listen on 127.0.0.1:${options.port ?? 0} for the sign-in redirect: ${
+              cause instanceof Error ? cause.message : String(cause)
+            }. Choose another port, or let entra-auth pick one.`,
+            { cause },
+          ),
+      );
+    server.once("error", failed);
+    try {
+      server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
+    } catch (cause) {
+      failed(cause);
+    }
   });
   port = (server.address() as AddressInfo).port;
 

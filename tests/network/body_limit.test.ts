@@ -9,7 +9,12 @@ import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { EntraAuthError, PublicClientApplication, ThrottledError } from "../../mod.ts";
+import {
+  EntraAuthError,
+  type HttpSettings,
+  PublicClientApplication,
+  ThrottledError,
+} from "../../mod.ts";
 import { sendRequest } from "../../src/network/http.ts";
 
 let server: Server;
@@ -95,7 +100,7 @@ describe("reply size cap", { timeout: 60_000 }, () => {
   });
 
   it("PublicClientApplication: http.maxResponseBytes, http.timeoutMs, http.maxRetryAfterMs", async () => {
-    const pca = (path: string, http: Record<string, number>) =>
+    const pca = (path: string, http: HttpSettings) =>
       new PublicClientApplication({
         clientId: "c",
         authority: `${base}/t`,
