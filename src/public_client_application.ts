@@ -265,7 +265,7 @@ export class PublicClientApplication {
       "deviceCodeCallback",
     ]);
     validateScopes(request.scopes);
-    return this.#network.acquireTokenByDeviceCode({
+    return await this.#network.acquireTokenByDeviceCode({
       ...request,
       correlationId: request.correlationId ?? crypto.randomUUID(),
     });
