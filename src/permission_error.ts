@@ -95,3 +95,50 @@ const NODE_FLAGS: Record<string, string> = {
 function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
+
+/** The slice of Deno's permission API this module uses (no dependency on Deno's types). */
+interface DenoPermissions {
+  requestSync?(descriptor: { name: string; host?: string; }): { state: string; };
+}
+
+/**
+ * On Deno, makes sure a permission is granted before an operation whose refusal Deno would
+ * raise outside any handler. Listening with `node:http` without `--allow-net` throws
+ * `NotCapable` from a later tick, an uncaught exception that ends the process: asked first,
+ * it is a {@link PermissionDeniedError} instead. In an interactive terminal Deno asks the
+ * user, as it would for the operation itself. Elsewhere (Bun, Node) this does nothing. This
+ * is the one place outside `ffi/` that knows about Deno.
+ *
+ * @param descriptor Deno's permission descriptor, e.g. `{ name: "net", host: "127.0.0.1" }`
+ * @param what the operation, for the message
+ * @throws PermissionDeniedError when Deno refuses
+ * @example
+ * ```ts
+ * import { requireDenoPermission } from "./permission_error.ts";
+ * requireDenoPermission({ name: "net", host: "127.0.0.1" }, "listening for the redirect");
+ * ```
+ */
+export function requireDenoPermission(
+  descriptor: { name: string; host?: string; },
+  what: string,
+): void {
+  const deno = (globalThis as { Deno?: { permissions?: DenoPermissions; }; }).Deno;
+  const request = deno?.permissions?.requestSync;
+  if (typeof request !== "function") return;
+  let state: string;
+  try {
+    state = request.call(deno!.permissions, descriptor).state;
+  } catch {
+    return; // cannot ask: let the operation report it
+  }
+  if (state === "granted") return;
+  const flag = `--allow-${descriptor.name}`;
+  throw new PermissionDeniedError(
+    flag,
+    `${capitalise(what)} needs Deno's ${flag} permission${
+      descriptor.host ? ` for ${descriptor.host}` : ""
+    }, which this process does not have: run it with ${flag}${
+      descriptor.host ? ` (or ${flag}=${descriptor.host})` : ""
+    }, or -A.`,
+  );
+}

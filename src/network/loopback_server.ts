@@ -13,7 +13,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { EntraAuthError } from "../errors.ts";
-import { permissionError } from "../permission_error.ts";
+import { permissionError, requireDenoPermission } from "../permission_error.ts";
 import { abortedError, timeoutError } from "./abort.ts";
 import { failurePage, page, SUCCESS_PAGE } from "./pages.ts";
 
@@ -99,6 +99,11 @@ function reply(res: ServerResponse, status: number, html: string): void {
  * ```
  */
 export async function startLoopbackServer(options: LoopbackServerOptions): Promise<LoopbackServer> {
+  // Deno raises a refused listen outside any handler (the process ends): ask first.
+  requireDenoPermission(
+    { name: "net", host: "127.0.0.1" },
+    "listening on 127.0.0.1 for the sign-in redirect",
+  );
   const path = options.path ?? "/";
   let done = false;
   let resolveResult!: (query: URLSearchParams) => void;
