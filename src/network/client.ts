@@ -255,7 +255,13 @@ export async function acquireByAuthCode(request: AuthCodeRequest): Promise<Netwo
   } finally {
     await server.close();
   }
-  const { code } = processRedirect(query, state);
+  const { code } = processRedirect(
+    query,
+    state,
+    authority.metadata.authorization_response_iss_parameter_supported
+      ? authority.metadata.issuer
+      : undefined,
+  );
   const requestedAt = Math.floor(Date.now() / 1000);
   const reply = await sendRequest({
     method: "POST",
