@@ -142,3 +142,40 @@ export function requireDenoPermission(
     }, or -A.`,
   );
 }
+
+/**
+ * A cache plug-in whose hooks report a runtime's permission refusal (e.g. Deno without
+ * `--allow-read` / `--allow-write` on the cache's folder) as a {@link PermissionDeniedError}
+ * naming the flag; the plug-in's own error stays its `cause`.
+ *
+ * @param plugin the plug-in (e.g. the persistent cache)
+ * @param what names it in the message
+ * @returns the guarded plug-in
+ * @example
+ * ```ts
+ * import { guardPermissions } from "./permission_error.ts";
+ * const plugin = guardPermissions({
+ *   beforeCacheAccess() {},
+ *   afterCacheAccess() {},
+ * }, "the persistent token cache");
+ * ```
+ */
+export function guardPermissions<
+  P extends {
+    beforeCacheAccess(ctx: C): void | Promise<void>;
+    afterCacheAccess(ctx: C): void | Promise<void>;
+  },
+  C,
+>(plugin: P, what: string): P {
+  const guard = (hook: (ctx: C) => void | Promise<void>) => async (ctx: C) => {
+    try {
+      await hook.call(plugin, ctx);
+    } catch (err) {
+      throw permissionError(err, what) ?? err;
+    }
+  };
+  return Object.assign(Object.create(plugin), {
+    beforeCacheAccess: guard(plugin.beforeCacheAccess),
+    afterCacheAccess: guard(plugin.afterCacheAccess),
+  });
+}

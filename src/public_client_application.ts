@@ -17,6 +17,7 @@ import { type HttpSettings, httpSettings } from "./http_settings.ts";
 import { Logger, type LoggerOptions } from "./logger.ts";
 import type { OidcMetadata } from "./network/authority_metadata.ts";
 import type { DeviceCodeInfo, FetchLike } from "./network/client.ts";
+import { guardPermissions, permissionError } from "./permission_error.ts";
 import {
   createPersistentCache,
   type PersistentCacheOptions,
@@ -373,8 +374,17 @@ function cachePluginOf(options: PublicClientApplicationOptions): CachePlugin | u
       "Pass either cache.cachePlugin or persistentCache, not both.",
     );
   }
-  return options.cache?.cachePlugin
-    ?? (options.persistentCache ? createPersistentCache(options.persistentCache) : undefined);
+  if (options.cache?.cachePlugin || !options.persistentCache) return options.cache?.cachePlugin;
+  // A refused permission (Deno: --allow-env for the default folder, --allow-read and
+  // --allow-write on it) is a PermissionDeniedError naming the flag.
+  try {
+    return guardPermissions(
+      createPersistentCache(options.persistentCache),
+      "using the persistent token cache",
+    );
+  } catch (err) {
+    throw permissionError(err, "finding the persistent token cache's folder") ?? err;
+  }
 }
 
 function validateScopes(scopes: readonly string[]): void {

@@ -7,9 +7,12 @@
  */
 
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import process from "node:process";
 import { after, before, describe, it } from "node:test";
@@ -27,7 +30,40 @@ const fixture = join(
 let server: Server;
 let origin = "";
 before(async () => {
-  server = createServer((_req, res) => {
+  server = createServer((req, res) => {
+    const json = (body: unknown) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify(body));
+    };
+    if (req.url === "/devicecode") {
+      return json({
+        user_code: "ABCD",
+        device_code: "dc",
+        verification_uri: `${origin}/device`,
+        expires_in: 900,
+        interval: 1,
+      });
+    }
+    if (req.url === "/token") {
+      const now = Math.floor(Date.now() / 1000);
+      const enc = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url");
+      return json({
+        token_type: "Bearer",
+        scope: "User.Read",
+        expires_in: 3600,
+        access_token: "at",
+        refresh_token: "rt",
+        id_token: `${enc({ alg: "none" })}.${
+          enc({
+            iss: `${origin}/tenant`,
+            aud: "00000000-0000-4000-8000-000000000001",
+            sub: "user",
+            exp: now + 3600,
+            iat: now,
+          })
+        }.`,
+      });
+    }
     res.writeHead(500);
     res.end();
   });
@@ -40,12 +76,22 @@ function restricted(
   flags: string[],
   flow: string,
   env: Record<string, string> = {},
+  extra: string[] = [],
 ): Promise<{ name: string; code: string; flag?: string; message: string; }> {
   return new Promise((resolve, reject) => {
     const childEnv: Record<string, string> = { PATH: process.env.PATH ?? "", ...env };
     // Deno rewrites a bare `deno run script` spawned by node:child_process (as if it were
     // node's), granting everything: one explicit permission flag keeps it as written.
-    const args = ["run", "--no-prompt", "--allow-sys=hostname", ...flags, fixture, flow, origin];
+    const args = [
+      "run",
+      "--no-prompt",
+      ...(flags.some((f) => f.startsWith("--allow-sys")) ? [] : ["--allow-sys=hostname"]),
+      ...flags,
+      fixture,
+      flow,
+      origin,
+      ...extra,
+    ];
     const child = spawn(process.execPath, args, {
       env: childEnv,
       stdio: ["ignore", "pipe", "pipe"],
@@ -93,5 +139,36 @@ describe("Deno permissions", { skip, timeout: 120_000 }, () => {
     const r = await restricted(["--allow-env", "--allow-run"], "browser", { DISPLAY: ":0" });
     assert.equal(r.code, "permission_denied", r.message);
     assert.equal(r.flag, "--allow-net");
+  });
+
+  it("persistent cache: no --allow-read / --allow-write / --allow-env names the flag", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "entra-auth-perm-"));
+    const path = join(dir, "cache.json");
+    try {
+      const all = ["--allow-net", "--allow-env", "--allow-read", "--allow-write"];
+      const without = (flag: string) => all.filter((f) => f !== flag);
+      const ok = await restricted(all, "cache", {}, [path]);
+      assert.equal(ok.code, "signed_in", ok.message);
+      const read = await restricted(without("--allow-read"), "cache", {}, [path]);
+      assert.equal(read.code, "permission_denied", read.message);
+      assert.equal(read.flag, "--allow-read");
+      rmSync(path, { force: true });
+      const write = await restricted(without("--allow-write"), "cache", {}, [path]);
+      assert.equal(write.code, "permission_denied", write.message);
+      assert.equal(write.flag, "--allow-write");
+      // The default folder needs the home folder (--allow-sys) and the environment.
+      const sys = await restricted(without("--allow-env"), "cache-default", { HOME: dir });
+      assert.equal(sys.code, "permission_denied", sys.message);
+      assert.equal(sys.flag, "--allow-sys");
+      const env = await restricted(
+        [...without("--allow-env"), "--allow-sys"],
+        "cache-default",
+        { HOME: dir },
+      );
+      assert.equal(env.code, "permission_denied", env.message);
+      assert.equal(env.flag, "--allow-env");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
