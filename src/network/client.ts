@@ -11,7 +11,7 @@
 import { EntraAuthError, InteractionRequiredError, ServerError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { TokenRequestContext, TokenResponse } from "../token_response.ts";
-import type { DelayFunction } from "./abort.ts";
+import { abortedError, type DelayFunction } from "./abort.ts";
 import {
   type AuthorityConfig,
   resolveAuthority,
@@ -145,6 +145,8 @@ function requireClientId(request: NetworkRequest): void {
   if (typeof request.clientId !== "string" || request.clientId === "") {
     throw new EntraAuthError("invalid_argument", "clientId is required");
   }
+  // A signal aborted already: nothing starts (no request, no browser).
+  if (request.signal?.aborted) throw abortedError("The sign-in", request.signal);
 }
 
 function result(

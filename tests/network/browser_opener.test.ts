@@ -138,3 +138,29 @@ describe("no browser: fails fast, then the process ends by itself", { timeout: 1
     assert.ok(exitMs < 20_000, `exited after ${exitMs} ms`);
   });
 });
+
+describe("an already aborted signal", () => {
+  it("starts nothing: no browser is opened", async () => {
+    const { acquireByAuthCode } = await import("../../src/network/client.ts");
+    let opened = false;
+    await assert.rejects(
+      acquireByAuthCode({
+        clientId: "c",
+        authority: "http://127.0.0.1:9/t",
+        authorityType: "oidc",
+        authorityMetadata: {
+          issuer: "http://127.0.0.1:9/t",
+          authorization_endpoint: "http://127.0.0.1:9/authorize",
+          token_endpoint: "http://127.0.0.1:9/token",
+        },
+        scopes: ["User.Read"],
+        signal: AbortSignal.abort(),
+        openBrowser: () => {
+          opened = true;
+        },
+      }),
+      (err) => err instanceof EntraAuthError && err.code === "aborted",
+    );
+    assert.equal(opened, false, "the browser was opened for an aborted sign-in");
+  });
+});
