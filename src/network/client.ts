@@ -141,6 +141,21 @@ function httpOptions(request: NetworkRequest): HttpOptions {
   };
 }
 
+/** Settles with `work`, or rejects `aborted` as soon as the signal aborts. */
+function untilAborted<T>(
+  work: Promise<T>,
+  signal: AbortSignal | undefined,
+  what: string,
+): Promise<T> {
+  if (signal === undefined) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortedError(what, signal));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
 function requireClientId(request: NetworkRequest): void {
   if (typeof request.clientId !== "string" || request.clientId === "") {
     throw new EntraAuthError("invalid_argument", "clientId is required");
@@ -252,7 +267,8 @@ export async function acquireByAuthCode(request: AuthCodeRequest): Promise<Netwo
       timeoutMs: request.timeoutMs ?? 600_000,
     });
     waiting.catch(() => {}); // observed below; avoid an unhandled rejection if open() fails
-    await open(url);
+    // An opener that never settles must not outlast the time limit or the signal.
+    await Promise.race([Promise.resolve().then(() => open(url)), waiting]);
     query = await waiting;
   } finally {
     await server.close();
@@ -341,7 +357,12 @@ export async function acquireByDeviceCode(request: DeviceCodeRequest): Promise<N
   };
   const telemetry = { apiId: API_IDS.deviceCode };
   const info = await requestDeviceCode(endpoint, grant, http, telemetry);
-  await request.deviceCodeCallback(info);
+  // A callback that never settles must not outlast the signal.
+  await untilAborted(
+    Promise.resolve().then(() => request.deviceCodeCallback(info)),
+    request.signal,
+    "The device code sign-in",
+  );
   const requestedAt = Math.floor(Date.now() / 1000);
   const processed = await pollDeviceCode(
     authority.metadata.token_endpoint,

@@ -164,3 +164,61 @@ describe("an already aborted signal", () => {
     assert.equal(opened, false, "the browser was opened for an aborted sign-in");
   });
 });
+
+describe("app callbacks that never settle", { timeout: 30_000 }, () => {
+  const METADATA = {
+    issuer: "http://127.0.0.1:9/t",
+    authorization_endpoint: "http://127.0.0.1:9/authorize",
+    token_endpoint: "http://127.0.0.1:9/token",
+    device_authorization_endpoint: "http://127.0.0.1:9/devicecode",
+  };
+  it("an openBrowser that never settles still ends at timeoutMs", async () => {
+    const { acquireByAuthCode } = await import("../../src/network/client.ts");
+    const started = Date.now();
+    await assert.rejects(
+      acquireByAuthCode({
+        clientId: "c",
+        authority: "http://127.0.0.1:9/t",
+        authorityType: "oidc",
+        authorityMetadata: METADATA,
+        scopes: ["User.Read"],
+        timeoutMs: 300,
+        openBrowser: () => new Promise<void>(() => {}),
+      }),
+      (err) => err instanceof EntraAuthError && err.code === "timeout",
+    );
+    assert.ok(Date.now() - started < 10_000);
+  });
+
+  it("a deviceCodeCallback that never settles still ends at the signal", async () => {
+    const { acquireByDeviceCode } = await import("../../src/network/client.ts");
+    const fetch = () =>
+      Promise.resolve(
+        new Response(
+          JSON.stringify({
+            user_code: "A",
+            device_code: "d",
+            verification_uri: "http://127.0.0.1/d",
+            expires_in: 900,
+            interval: 1,
+          }),
+          { status: 200, headers: { "content-type": "application/json" } },
+        ),
+      );
+    const started = Date.now();
+    await assert.rejects(
+      acquireByDeviceCode({
+        clientId: "c",
+        authority: "http://127.0.0.1:9/t",
+        authorityType: "oidc",
+        authorityMetadata: METADATA,
+        scopes: ["User.Read"],
+        fetch,
+        signal: AbortSignal.timeout(300),
+        deviceCodeCallback: () => new Promise<void>(() => {}),
+      }),
+      (err) => err instanceof EntraAuthError && err.code === "aborted",
+    );
+    assert.ok(Date.now() - started < 10_000);
+  });
+});
