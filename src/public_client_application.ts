@@ -278,7 +278,10 @@ export class PublicClientApplication {
    *
    * @param request scopes, account and options
    * @returns the token
-   * @throws InteractionRequiredError when the user must sign in again
+   * @throws InteractionRequiredError when the user must sign in again, or when no account is
+   *   given (`undefined`, `null`, `{}`: nobody has signed in yet)
+   * @throws EntraAuthError `invalid_argument` for a malformed request; `timeout` / `aborted`
+   *   (`http.timeoutMs`, `signal`); `permission_denied` (Deno without a needed flag)
    */
   async acquireTokenSilent(request: SilentRequest): Promise<AuthenticationResult> {
     checkRequest(request, "acquireTokenSilent");
@@ -332,6 +335,8 @@ export class PublicClientApplication {
    * Signs an account out of this app.
    *
    * @param account the account
+   * @throws EntraAuthError `invalid_argument` when `account` is not an account (no
+   *   `homeAccountId`)
    */
   async removeAccount(account: AccountInfo): Promise<void> {
     account = requireAccount(account, "removeAccount");

@@ -33,8 +33,6 @@ before(async () => {
   hungUrl = `http://127.0.0.1:${(hung.address() as AddressInfo).port}/tenant`;
   bin = mkdtempSync(join(tmpdir(), "entra-auth-opener-"));
   for (const [name, body] of [["fail", "exit 3"], ["ok", "exit 0"], ["slow", "sleep 30"]]) {
-    const dir = join(bin, name);
-    rmSync(dir, { recursive: true, force: true });
     writeFileSync(join(bin, `${name}.sh`), `#!/bin/sh\n${body}\n`);
   }
 });
