@@ -73,10 +73,12 @@ export {
   type ServerErrorDetails,
   UserCanceledError,
 } from "./src/errors.ts";
+export { HTTP_DEFAULTS, type HttpSettings } from "./src/http_settings.ts";
 export { type LoggerOptions, type LogLevel } from "./src/logger.ts";
 export type { OidcMetadata } from "./src/network/authority_metadata.ts";
 export type { DeviceCodeInfo, FetchLike } from "./src/network/client.ts";
 export { ThrottledError } from "./src/network/server_error.ts";
+export { PermissionDeniedError } from "./src/permission_error.ts";
 export { PersistentCacheError, type PersistentCacheErrorReason } from "./src/persistence/errors.ts";
 export { defaultCachePath, type LocationInputs } from "./src/persistence/location.ts";
 export {

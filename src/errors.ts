@@ -44,6 +44,7 @@ export type ErrorCode =
   | "no_browser"
   | "timeout"
   | "aborted"
+  | "permission_denied"
   | "cache_error";
 
 /** Options accepted by every error constructor. */

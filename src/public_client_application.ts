@@ -14,13 +14,16 @@ import type { CachePlugin } from "./cache/plugin.ts";
 import type { TokenCache } from "./cache/token_cache.ts";
 import { EntraAuthError } from "./errors.ts";
 import { NetworkClient } from "./flows/network_client.ts";
+import { type HttpSettings, httpSettings } from "./http_settings.ts";
 import { Logger, type LoggerOptions } from "./logger.ts";
 import type { OidcMetadata } from "./network/authority_metadata.ts";
 import type { DeviceCodeInfo, FetchLike } from "./network/client.ts";
+import { guardPermissions, permissionError } from "./permission_error.ts";
 import {
   createPersistentCache,
   type PersistentCacheOptions,
 } from "./persistence/persistent_cache.ts";
+import { checkRequest, requireAccount, silentAccount } from "./request_checks.ts";
 import type { AccountInfo, AuthenticationResult } from "./result.ts";
 
 export { CONSOLE_WINDOW_HANDLE, type WindowHandle };
@@ -104,6 +107,11 @@ export interface PublicClientApplicationOptions {
   persistentCache?: PersistentCacheOptions;
   /** The `fetch` used for every request (proxies, tests). */
   fetch?: FetchLike;
+  /**
+   * Limits of every request to the identity provider: `timeoutMs` (per exchange, default
+   * 30 s), `maxResponseBytes` (default 1 MiB), `maxRetryAfterMs` (default 60 s).
+   */
+  http?: HttpSettings;
 }
 
 /** Proof-of-possession parameters: the request the token will be bound to. */
@@ -225,6 +233,7 @@ export class PublicClientApplication {
    * ```
    */
   constructor(options: PublicClientApplicationOptions) {
+    checkRequest(options, "new PublicClientApplication", ["openBrowser", "fetch"]);
     if (!options.clientId) {
       const auth = (options as { auth?: { clientId?: unknown; }; }).auth;
       if (auth && typeof auth === "object") {
@@ -251,6 +260,7 @@ export class PublicClientApplication {
       authorityMetadata: options.authorityMetadata,
       clientCapabilities: options.clientCapabilities,
       fetch: options.fetch,
+      ...httpSettings(options.http),
       redirectUri: options.redirectUri,
       openBrowser: options.openBrowser,
       successTemplate: options.successTemplate,
@@ -294,6 +304,7 @@ export class PublicClientApplication {
    *   `broker_timeout`, `no_window`, `broker_error`), RedirectUriError
    */
   async acquireTokenInteractive(request: InteractiveRequest): Promise<AuthenticationResult> {
+    checkRequest(request, "acquireTokenInteractive", ["openBrowser"]);
     validateScopes(request.scopes);
     const correlationId = request.correlationId ?? crypto.randomUUID();
     if (await this.#broker?.available(request.signal)) {
@@ -316,9 +327,12 @@ export class PublicClientApplication {
    * @returns the token and account
    * @throws ServerError (`user_canceled` when declined, `timeout` when the code expired)
    */
-  acquireTokenByDeviceCode(request: DeviceCodeRequest): Promise<AuthenticationResult> {
+  async acquireTokenByDeviceCode(request: DeviceCodeRequest): Promise<AuthenticationResult> {
+    checkRequest(request, "acquireTokenByDeviceCode", ["deviceCodeCallback"], [
+      "deviceCodeCallback",
+    ]);
     validateScopes(request.scopes);
-    return this.#network.acquireTokenByDeviceCode({
+    return await this.#network.acquireTokenByDeviceCode({
       ...request,
       correlationId: request.correlationId ?? crypto.randomUUID(),
     });
@@ -330,10 +344,15 @@ export class PublicClientApplication {
    *
    * @param request scopes, account and options
    * @returns the token
-   * @throws InteractionRequiredError when the user must sign in again
+   * @throws InteractionRequiredError when the user must sign in again, or when no account is
+   *   given (`undefined`, `null`, `{}`: nobody has signed in yet)
+   * @throws EntraAuthError `invalid_argument` for a malformed request; `timeout` / `aborted`
+   *   (`http.timeoutMs`, `signal`); `permission_denied` (Deno without a needed flag)
    */
   async acquireTokenSilent(request: SilentRequest): Promise<AuthenticationResult> {
+    checkRequest(request, "acquireTokenSilent");
     validateScopes(request.scopes);
+    request = { ...request, account: silentAccount(request.account) };
     const correlationId = request.correlationId ?? crypto.randomUUID();
     if (request.account.nativeAccountId && await this.#broker?.available(request.signal)) {
       const renew = request.forceRefresh
@@ -386,11 +405,14 @@ export class PublicClientApplication {
    *
    * @param account the account
    * @param options `signal` abandons the call (code `aborted`)
+   * @throws EntraAuthError `invalid_argument` when `account` is not an account (no
+   *   `homeAccountId`)
    */
   async removeAccount(
     account: AccountInfo,
     options: { signal?: AbortSignal; } = {},
   ): Promise<void> {
+    account = requireAccount(account, "removeAccount");
     for (const key of [...this.#lastTokens.keys()]) {
       if (key.startsWith(`${account.homeAccountId}|`)) this.#lastTokens.delete(key);
     }
@@ -435,8 +457,17 @@ function cachePluginOf(options: PublicClientApplicationOptions): CachePlugin | u
       "Pass either cache.cachePlugin or persistentCache, not both.",
     );
   }
-  return options.cache?.cachePlugin
-    ?? (options.persistentCache ? createPersistentCache(options.persistentCache) : undefined);
+  if (options.cache?.cachePlugin || !options.persistentCache) return options.cache?.cachePlugin;
+  // A refused permission (Deno: --allow-env for the default folder, --allow-read and
+  // --allow-write on it) is a PermissionDeniedError naming the flag.
+  try {
+    return guardPermissions(
+      createPersistentCache(options.persistentCache),
+      "using the persistent token cache",
+    );
+  } catch (err) {
+    throw permissionError(err, "finding the persistent token cache's folder") ?? err;
+  }
 }
 
 /** The longest time limit timers can hold (2^31 - 1 ms, about 24.8 days). */

@@ -15,6 +15,12 @@ export interface ParsedCache {
   sections: { [S in CacheSection]: Map<string, SectionEntity[S]>; };
   /** Every other top-level member, preserved as read. */
   extra: Map<string, unknown>;
+  /**
+   * Entries left out because a timestamp is not epoch seconds as a digit string (e.g.
+   * `"1e+21"`, written by a library that did not cap a huge lifetime): `Section["key"].field`.
+   * One such entry never costs the rest of the cache.
+   */
+  skipped: string[];
 }
 
 type Entry = Record<string, unknown>;
@@ -47,14 +53,22 @@ function optionalString(entry: Entry, field: string, path: string): void {
   }
 }
 
+/** Thrown by a check when one entry (not the file) is unusable: the entry is skipped. */
+class SkipEntry {
+  constructor(readonly path: string) {}
+}
+
+/** Timestamps beyond this (epoch seconds, year 275760) are not dates. */
+const MAX_EPOCH_SECONDS = 8_640_000_000_000;
+
 function timestamp(entry: Entry, field: string, path: string, required: boolean): void {
   const value = entry[field];
   if (value === undefined || value === null) {
     if (required) fail(`${path}.${field}`, "is missing");
     return;
   }
-  if (typeof value !== "string" || !DIGITS.test(value)) {
-    fail(`${path}.${field}`, "is not epoch seconds as a string");
+  if (typeof value !== "string" || !DIGITS.test(value) || Number(value) > MAX_EPOCH_SECONDS) {
+    throw new SkipEntry(`${path}.${field}`);
   }
 }
 
@@ -120,7 +134,9 @@ const validators: { [S in CacheSection]: (entry: Entry, path: string) => void; }
 };
 
 /**
- * Parses and validates a serialized cache.
+ * Parses and validates a serialized cache. An access token whose timestamp is not epoch
+ * seconds as a digit string (or is past any real date) is left out and listed in `skipped`
+ * (it can be fetched again); anything else malformed rejects the whole input.
  *
  * @param json the serialized cache (`{}` is an empty cache)
  * @returns the validated sections and the unknown top-level members
@@ -152,6 +168,7 @@ export function parseCache(json: string): ParsedCache {
   }
   if (!isObject(root)) fail("the top level", "is not a JSON object");
   const sections = {} as ParsedCache["sections"];
+  const skipped: string[] = [];
   for (const name of CACHE_SECTIONS) {
     const raw = root[name];
     const map = new Map<string, Entry>();
@@ -160,7 +177,13 @@ export function parseCache(json: string): ParsedCache {
       for (const [key, entry] of Object.entries(raw)) {
         const path = `${name}[${JSON.stringify(key)}]`;
         if (!isObject(entry)) fail(path, "is not a JSON object");
-        validators[name](entry, path);
+        try {
+          validators[name](entry, path);
+        } catch (err) {
+          if (!(err instanceof SkipEntry)) throw err;
+          skipped.push(err.path);
+          continue;
+        }
         map.set(key, entry);
       }
     }
@@ -170,5 +193,5 @@ export function parseCache(json: string): ParsedCache {
   for (const [key, value] of Object.entries(root)) {
     if (!(CACHE_SECTIONS as readonly string[]).includes(key)) extra.set(key, value);
   }
-  return { sections, extra };
+  return { sections, extra, skipped };
 }

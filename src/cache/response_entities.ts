@@ -6,7 +6,7 @@
  */
 
 import { decodeJwtClaims } from "../result.ts";
-import type { TokenRequestContext, TokenResponse } from "../token_response.ts";
+import { clampLifetime, type TokenRequestContext, type TokenResponse } from "../token_response.ts";
 import { accountEntityFrom, type AccountSource, homeAccountIdOf, realmOf } from "./account.ts";
 import { CacheError } from "./cache_error.ts";
 import { tokenScheme } from "./keys.ts";
@@ -41,7 +41,8 @@ function seconds(value: unknown, field: string): number | undefined {
       `The token response's ${field} is not a number of seconds.`,
     );
   }
-  return Math.floor(n);
+  // Capped, so that a timestamp is always a digit string a reader accepts ("1e+21" is not).
+  return clampLifetime(n);
 }
 
 /**

@@ -41,6 +41,7 @@ export interface NetworkSettings extends
     | "clientCapabilities"
     | "requestTimeoutMs"
     | "maxRetryAfterMs"
+    | "maxResponseBytes"
   >
 {
   clientId: string;
@@ -97,6 +98,7 @@ export class NetworkClient {
       clientCapabilities: s.clientCapabilities,
       requestTimeoutMs: s.requestTimeoutMs,
       maxRetryAfterMs: s.maxRetryAfterMs,
+      maxResponseBytes: s.maxResponseBytes,
       correlationId,
       scopes,
       signal,

@@ -62,18 +62,30 @@ export function timeoutError(what: string, ms: number): EntraAuthError {
  */
 export function delay(ms: number, signal: AbortSignal | undefined, what: string): Promise<void> {
   if (signal?.aborted) return Promise.reject(abortedError(what, signal));
+  // setTimeout fires at once for a wait beyond 2^31-1 ms (or NaN): wait in bounded steps.
+  let remaining = Number.isFinite(ms) ? Math.max(0, ms) : ms > 0 ? Infinity : 0;
   return new Promise<void>((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout>;
     const onAbort = () => {
       clearTimeout(timer);
       reject(abortedError(what, signal));
     };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
+    const step = () => {
+      const now = Math.min(remaining, MAX_TIMER_MS);
+      remaining -= now;
+      timer = setTimeout(() => {
+        if (remaining > 0) return step();
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      }, now);
+    };
+    step();
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
+
+/** The longest wait one `setTimeout` can express, ms (2^31-1). */
+export const MAX_TIMER_MS = 2_147_483_647;
 
 /** A wait function, injectable so that tests need not sleep through real intervals. */
 export type DelayFunction = (ms: number, signal: AbortSignal | undefined) => Promise<void>;

@@ -34,6 +34,11 @@ export interface OidcMetadata {
   end_session_endpoint?: string;
   /** The signing keys of the issuer. */
   jwks_uri?: string;
+  /**
+   * RFC 9207: the authority puts `iss` in every authorization response; it is then required
+   * and must equal `issuer` (a defence against mix-up attacks).
+   */
+  authorization_response_iss_parameter_supported?: boolean;
 }
 
 /** How to resolve an authority. None of these are protocol parameters. */
@@ -128,6 +133,13 @@ export function processMetadata(body: unknown): OidcMetadata {
     const value = endpoint(body, name, false);
     if (value !== undefined) metadata[name] = value;
   }
+  const iss = body["authorization_response_iss_parameter_supported"];
+  if (iss !== undefined && iss !== null && typeof iss !== "boolean") {
+    throw invalidResponse(
+      "OIDC metadata: authorization_response_iss_parameter_supported is not true or false",
+    );
+  }
+  if (iss === true) metadata.authorization_response_iss_parameter_supported = true;
   return metadata;
 }
 

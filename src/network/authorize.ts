@@ -112,8 +112,12 @@ export interface AuthorizationCode {
  *
  * @param query the redirect's query parameters
  * @param expectedState the `state` sent
+ * @param expectedIssuer the authority's `issuer` when its metadata advertises
+ *   `authorization_response_iss_parameter_supported` (RFC 9207): `iss` must then be present
+ *   and equal to it, on a code and on an error alike
  * @returns the code
  * @throws EntraAuthError `state_mismatch` when `state` is missing or differs
+ * @throws EntraAuthError `invalid_response` when `iss` is required and missing or differs
  * @throws InteractionRequiredError for `interaction_required`, `login_required`, `consent_required`
  * @throws ServerError for any other `error` (e.g. `access_denied`), with `error_description`,
  *   AADSTS codes, `suberror`/`error_subcode` and `claims`
@@ -124,12 +128,26 @@ export interface AuthorizationCode {
  * processRedirect(new URLSearchParams("code=abc&state=s"), "s").code; // "abc"
  * ```
  */
-export function processRedirect(query: URLSearchParams, expectedState: string): AuthorizationCode {
+export function processRedirect(
+  query: URLSearchParams,
+  expectedState: string,
+  expectedIssuer?: string,
+): AuthorizationCode {
   if (query.get("state") !== expectedState) {
     throw new EntraAuthError(
       "state_mismatch",
       "The redirect's state does not match this sign-in: it may be forged or belong to another "
         + "sign-in. Sign in again.",
+    );
+  }
+  if (expectedIssuer !== undefined && query.get("iss") !== expectedIssuer) {
+    const iss = query.get("iss");
+    throw new EntraAuthError(
+      "invalid_response",
+      `The redirect's iss ${
+        iss === null ? "is missing" : `(${JSON.stringify(iss)}) is not ${expectedIssuer}`
+      }, although the authority promises it (RFC 9207): the response may come from another `
+        + "identity provider (a mix-up attack). Sign in again; if it persists, check the authority.",
     );
   }
   const error = query.get("error");

@@ -8,6 +8,7 @@
 
 import { spawn } from "node:child_process";
 import { EntraAuthError } from "../errors.ts";
+import { permissionError } from "../permission_error.ts";
 
 /** How to open a URL: a program and its arguments. */
 export interface BrowserCommand {
@@ -53,10 +54,8 @@ export function browserCommand(url: string, environment: BrowserEnvironment): Br
   if (protocol !== "https:" && protocol !== "http:") {
     throw new EntraAuthError("invalid_argument", `refusing to open a ${protocol} URL`);
   }
-  const { platform, env } = environment;
-  if (env.SSH_CONNECTION || env.SSH_CLIENT || env.SSH_TTY) {
-    throw noBrowser("this is an SSH session, so a browser would open on the remote machine");
-  }
+  checkBrowserEnvironment(environment);
+  const { platform } = environment;
   switch (platform) {
     case "darwin":
       return { command: "open", args: [url] };
@@ -67,12 +66,71 @@ export function browserCommand(url: string, environment: BrowserEnvironment): Br
         args: ["/d", "/s", "/c", `start "" "${url.replace(/[&^|<>%]/g, "^$&")}"`],
       };
     default:
-      if (!env.DISPLAY && !env.WAYLAND_DISPLAY) {
-        throw noBrowser("there is no display (neither DISPLAY nor WAYLAND_DISPLAY is set)");
-      }
       return { command: "xdg-open", args: [url] };
   }
 }
+
+/**
+ * Fails fast where no system browser can be shown: an SSH session (it would open on the
+ * remote machine), or Linux/BSD without `DISPLAY` or `WAYLAND_DISPLAY`. Run before anything
+ * slow (the authority's metadata), so that a headless machine learns at once to use the
+ * device code flow.
+ *
+ * @param environment platform and environment variables
+ * @throws EntraAuthError `no_browser`, suggesting the device code flow
+ * @example
+ * ```ts
+ * import { checkBrowserEnvironment } from "./browser.ts";
+ * checkBrowserEnvironment({ platform: "darwin", env: {} }); // fine
+ * ```
+ */
+export function checkBrowserEnvironment(environment: BrowserEnvironment): void {
+  const { platform, env } = environment;
+  if (env.SSH_CONNECTION || env.SSH_CLIENT || env.SSH_TTY) {
+    throw noBrowser("this is an SSH session, so a browser would open on the remote machine");
+  }
+  if (platform !== "darwin" && platform !== "win32" && !env.DISPLAY && !env.WAYLAND_DISPLAY) {
+    throw noBrowser("there is no display (neither DISPLAY nor WAYLAND_DISPLAY is set)");
+  }
+}
+
+/**
+ * This process's platform and environment variables, read lazily (on Deno reading the
+ * environment needs `--allow-env`).
+ *
+ * @returns the environment
+ * @throws EntraAuthError `permission_denied` on Deno without `--allow-env`
+ * @example
+ * ```ts ignore
+ * import { processBrowserEnvironment } from "./browser.ts";
+ * const environment = await processBrowserEnvironment();
+ * ```
+ */
+export async function processBrowserEnvironment(): Promise<BrowserEnvironment> {
+  const { default: process } = await import("node:process");
+  try {
+    const env = process.env;
+    return {
+      platform: process.platform,
+      env: {
+        DISPLAY: env.DISPLAY,
+        WAYLAND_DISPLAY: env.WAYLAND_DISPLAY,
+        SSH_CONNECTION: env.SSH_CONNECTION,
+        SSH_CLIENT: env.SSH_CLIENT,
+        SSH_TTY: env.SSH_TTY,
+      },
+    };
+  } catch (cause) {
+    throw permissionError(cause, "reading DISPLAY and SSH_* to find a browser") ?? cause;
+  }
+}
+
+/**
+ * How long an opener that has not exited yet is given to fail, ms. `xdg-open`, `open` and
+ * `start` hand the URL to the browser and exit (0) within a moment; one that exits non-zero
+ * found no browser. One still running after this is taken as a browser in the foreground.
+ */
+export const OPENER_GRACE_MS = 3_000;
 
 /**
  * Opens `url` in the system browser and resolves once the opener started (or failed to).
@@ -91,38 +149,56 @@ export async function openSystemBrowser(
   url: string,
   environment?: BrowserEnvironment,
 ): Promise<void> {
-  const { default: process } = await import("node:process");
-  const { command, args } = browserCommand(
-    url,
-    environment ?? { platform: process.platform, env: process.env },
-  );
+  const { command, args } = browserCommand(url, environment ?? await processBrowserEnvironment());
+  const notStarted = (cause: unknown) =>
+    permissionError(cause, `starting ${command} to open the browser`)
+      ?? new EntraAuthError(
+        "no_browser",
+        `${command} could not be started: ${
+          cause instanceof Error ? cause.message : String(cause)
+        }. Install it, pass openBrowser, or use the device code flow.`,
+        { cause },
+      );
   await new Promise<void>((resolve, reject) => {
-    let child;
+    let child: ReturnType<typeof spawn>;
     try {
       child = spawn(command, args, {
         stdio: "ignore",
         detached: true,
         windowsVerbatimArguments: true,
+        // An explicit environment (tests, embedders) also supplies the PATH to search.
+        ...(environment?.env.PATH !== undefined ? { env: { ...environment.env } } : {}),
       });
     } catch (cause) {
-      reject(new EntraAuthError("no_browser", `${command} could not be started`, { cause }));
+      reject(notStarted(cause));
       return;
     }
-    child.once(
-      "error",
-      (cause) =>
-        reject(
-          new EntraAuthError(
-            "no_browser",
-            `${command} could not be started: ${cause.message}. `
-              + "Install it, pass openBrowser, or use the device code flow.",
-            { cause },
-          ),
-        ),
-    );
+    let grace: ReturnType<typeof setTimeout> | undefined;
+    const settle = (error?: EntraAuthError) => {
+      if (grace !== undefined) clearTimeout(grace);
+      child.removeAllListeners("exit");
+      try {
+        child.unref(); // Deno throws for a child that never started
+      } catch { /* nothing to release */ }
+      if (error) reject(error);
+      else resolve();
+    };
+    child.once("error", (cause) => settle(notStarted(cause)));
     child.once("spawn", () => {
-      child.unref();
-      resolve();
+      // An opener that starts and then fails (no browser registered) exits non-zero.
+      grace = setTimeout(() => settle(), OPENER_GRACE_MS);
+    });
+    child.once("exit", (code, signal) => {
+      if (code === 0) return settle();
+      settle(
+        new EntraAuthError(
+          "no_browser",
+          `${command} could not open a browser (it exited with ${
+            code !== null ? `code ${code}` : `signal ${signal}`
+          }). Install or configure a default browser, pass openBrowser, or use the device `
+            + "code flow (acquireTokenByDeviceCode).",
+        ),
+      );
     });
   });
 }

@@ -11,14 +11,18 @@
 import { EntraAuthError, InteractionRequiredError, ServerError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { TokenRequestContext, TokenResponse } from "../token_response.ts";
-import type { DelayFunction } from "./abort.ts";
+import { abortedError, type DelayFunction } from "./abort.ts";
 import {
   type AuthorityConfig,
   resolveAuthority,
   type ResolvedAuthority,
 } from "./authority_metadata.ts";
 import { buildAuthorizeUrl, processRedirect, type Prompt } from "./authorize.ts";
-import { openSystemBrowser } from "./browser.ts";
+import {
+  checkBrowserEnvironment,
+  openSystemBrowser,
+  processBrowserEnvironment,
+} from "./browser.ts";
 import { type DeviceCodeInfo, pollDeviceCode, requestDeviceCode } from "./device_code.ts";
 import { type FetchLike, type HttpOptions, sendRequest } from "./http.ts";
 import { startLoopbackServer } from "./loopback_server.ts";
@@ -56,6 +60,8 @@ export interface NetworkRequest extends AuthorityConfig {
   maxRetryAfterMs?: number;
   /** Wait before retrying a 429/5xx without `Retry-After`, ms. Default 1 000. */
   defaultRetryDelayMs?: number;
+  /** The largest reply body read, bytes. Default 1 MiB. */
+  maxResponseBytes?: number;
   /** `client-request-id` of every request of this flow. Default: a new UUID per request. */
   correlationId?: string;
   /** The library's logger. */
@@ -131,15 +137,33 @@ function httpOptions(request: NetworkRequest): HttpOptions {
     signal: request.signal,
     maxRetryAfterMs: request.maxRetryAfterMs,
     defaultRetryDelayMs: request.defaultRetryDelayMs,
+    maxResponseBytes: request.maxResponseBytes,
     correlationId: request.correlationId,
     logger: request.logger,
   };
+}
+
+/** Settles with `work`, or rejects `aborted` as soon as the signal aborts. */
+function untilAborted<T>(
+  work: Promise<T>,
+  signal: AbortSignal | undefined,
+  what: string,
+): Promise<T> {
+  if (signal === undefined) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortedError(what, signal));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 function requireClientId(request: NetworkRequest): void {
   if (typeof request.clientId !== "string" || request.clientId === "") {
     throw new EntraAuthError("invalid_argument", "clientId is required");
   }
+  // A signal aborted already: nothing starts (no request, no browser).
+  if (request.signal?.aborted) throw abortedError("The sign-in", request.signal);
 }
 
 function result(
@@ -199,6 +223,9 @@ function expectations(
  */
 export async function acquireByAuthCode(request: AuthCodeRequest): Promise<NetworkTokenResult> {
   requireClientId(request);
+  // Headless (no display, SSH): say so before anything slow, such as an unreachable authority.
+  const environment = request.openBrowser ? undefined : await processBrowserEnvironment();
+  if (environment) checkBrowserEnvironment(environment);
   const http = httpOptions(request);
   const authority = await resolveAuthority(request, http);
   const generic = authority.type === "oidc";
@@ -209,7 +236,7 @@ export async function acquireByAuthCode(request: AuthCodeRequest): Promise<Netwo
   const pkce = await createPkce();
   const state = randomValue(32);
   const nonce = randomValue(32);
-  const open = request.openBrowser ?? ((url: string) => openSystemBrowser(url));
+  const open = request.openBrowser ?? ((url: string) => openSystemBrowser(url, environment));
 
   const server = await startLoopbackServer({
     port: target.port,
@@ -218,9 +245,8 @@ export async function acquireByAuthCode(request: AuthCodeRequest): Promise<Netwo
     successPage: request.successPage,
     failurePage: request.failurePage,
   });
-  const redirectUri = `http://${target.hostname}:${server.port}${
-    target.keepPath ? target.path : ""
-  }`;
+  // Sent exactly as registered (a trailing slash included): providers compare exactly.
+  const redirectUri = `http://${target.hostname}:${server.port}${target.suffix}`;
   let query: URLSearchParams;
   try {
     const url = buildAuthorizeUrl(authority.metadata.authorization_endpoint, {
@@ -244,13 +270,20 @@ export async function acquireByAuthCode(request: AuthCodeRequest): Promise<Netwo
       timeoutMs: request.timeoutMs ?? 600_000,
     });
     waiting.catch(() => {}); // observed below; avoid an unhandled rejection if open() fails
-    await open(url);
+    // An opener that never settles must not outlast the time limit or the signal.
+    await Promise.race([Promise.resolve().then(() => open(url)), waiting]);
     showWaiting(url, request);
     query = await waiting;
   } finally {
     await server.close();
   }
-  const { code } = processRedirect(query, state);
+  const { code } = processRedirect(
+    query,
+    state,
+    authority.metadata.authorization_response_iss_parameter_supported
+      ? authority.metadata.issuer
+      : undefined,
+  );
   const requestedAt = Math.floor(Date.now() / 1000);
   const reply = await sendRequest({
     method: "POST",
@@ -328,7 +361,12 @@ export async function acquireByDeviceCode(request: DeviceCodeRequest): Promise<N
   };
   const telemetry = { apiId: API_IDS.deviceCode };
   const info = await requestDeviceCode(endpoint, grant, http, telemetry);
-  await request.deviceCodeCallback(info);
+  // A callback that never settles must not outlast the signal.
+  await untilAborted(
+    Promise.resolve().then(() => request.deviceCodeCallback(info)),
+    request.signal,
+    "The device code sign-in",
+  );
   const requestedAt = Math.floor(Date.now() / 1000);
   const processed = await pollDeviceCode(
     authority.metadata.token_endpoint,

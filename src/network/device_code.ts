@@ -19,6 +19,28 @@ import {
 } from "./token_endpoint.ts";
 import { invalidResponse, optionalSeconds, optionalString, requireString } from "./validate.ts";
 
+/**
+ * The longest wait between two polls, seconds: a larger `interval` from the server is
+ * clamped to it (RFC 8628 sets no maximum; codes live about 15 minutes).
+ */
+export const MAX_POLL_INTERVAL_S = 300;
+
+/**
+ * The server's `interval`, made safe to wait on: a number (or numeric string) clamped to
+ * 1…{@link MAX_POLL_INTERVAL_S} s; anything else (absent, negative, NaN, text) gives the
+ * RFC 8628 default of 5 s. A value beyond `setTimeout`'s range once made every wait end at
+ * once: a poll flood.
+ */
+function pollInterval(value: unknown): number {
+  const n = typeof value === "number"
+    ? value
+    : typeof value === "string" && /^\s*\d+(\.\d+)?\s*$/.test(value)
+    ? Number(value)
+    : NaN;
+  if (!Number.isFinite(n) || n < 0) return 5;
+  return Math.min(MAX_POLL_INTERVAL_S, Math.max(1, n));
+}
+
 /** What the app shows the user (through its callback). */
 export interface DeviceCodeInfo {
   /** The code the user types. */
@@ -74,7 +96,7 @@ export function processDeviceCodeResponse(
     || requireString(body, "verification_url", where);
   const expiresIn = optionalSeconds(body, "expires_in", where);
   if (expiresIn === undefined) throw invalidResponse(`${where}: expires_in is missing`);
-  const interval = Math.max(1, optionalSeconds(body, "interval", where) ?? 5);
+  const interval = pollInterval(body["interval"]);
   const info: DeviceCodeInfo = {
     userCode,
     deviceCode,
@@ -196,7 +218,7 @@ export async function pollDeviceCode(
       case "authorization_pending":
         continue;
       case "slow_down":
-        interval += 5;
+        interval = Math.min(MAX_POLL_INTERVAL_S, interval + 5);
         continue;
       case "authorization_declined":
       case "access_denied":

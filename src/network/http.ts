@@ -9,6 +9,7 @@
 
 import { NetworkError, ServerError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
+import { permissionError } from "../permission_error.ts";
 import { abortedError, delay, timeoutError } from "./abort.ts";
 import { parseErrorBody, ThrottledError } from "./server_error.ts";
 import { clientHeaders, type TelemetryInfo } from "./telemetry.ts";
@@ -32,11 +33,27 @@ export interface HttpOptions {
   maxRetryAfterMs?: number;
   /** Wait before retrying a 429/5xx that has no `Retry-After`, ms. Default 1 000. */
   defaultRetryDelayMs?: number;
+  /**
+   * The largest reply body read, bytes; a longer one (or an endless one) is cut off with an
+   * `invalid_response` error as soon as it passes the cap. Default 1 MiB
+   * ({@link DEFAULT_MAX_RESPONSE_BYTES}).
+   */
+  maxResponseBytes?: number;
   /** `client-request-id` to send. Default: a new UUID per request. */
   correlationId?: string;
   /** Receives request and retry logs (no personal data). */
   logger?: Logger;
 }
+
+/**
+ * Default cap of a reply body, bytes (1 MiB): Entra's largest replies (token responses with
+ * big ID tokens, OpenID metadata) are tens of KB.
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 1_048_576;
+/** Default time limit of one HTTP exchange, ms. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** Default longest `Retry-After` honoured by waiting, ms. */
+export const DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
 
 /** One request to an identity provider. */
 export interface HttpRequest {
@@ -87,12 +104,51 @@ interface Attempt {
   text: string;
 }
 
+/** Thrown while reading a body that passed the cap (not "cut short"). */
+class TooLarge extends Error {}
+
+/**
+ * Reads a body as UTF-8, at most `max` bytes: an endless or huge body is canceled as soon as
+ * it passes the cap, so memory stays bounded whatever the server sends.
+ */
+async function readCapped(response: Response, max: number, stopped: Promise<never>) {
+  const declared = Number(response.headers.get("content-length") ?? NaN);
+  if (Number.isFinite(declared) && declared > max) {
+    response.body?.cancel().catch(() => {});
+    throw new TooLarge(`declares ${declared} bytes`);
+  }
+  if (response.body === null) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await Promise.race([reader.read(), stopped]);
+      if (done) break;
+      total += value.byteLength;
+      if (total > max) throw new TooLarge(`passed ${max} bytes`);
+      chunks.push(value);
+    }
+  } catch (err) {
+    reader.cancel().catch(() => {});
+    throw err;
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
 async function attempt(
   request: HttpRequest,
   options: HttpOptions,
   correlationId: string,
 ): Promise<Attempt> {
-  const timeoutMs = options.requestTimeoutMs ?? 30_000;
+  const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -115,7 +171,15 @@ async function attempt(
   const fail = (cause: unknown, reading: boolean) => {
     if (options.signal?.aborted) return abortedError(request.what, options.signal);
     if (timedOut) return timeoutError(request.what, timeoutMs);
+    if (cause instanceof TooLarge) {
+      return invalidResponse(
+        `${request.what}: the reply's body ${cause.message}, more than the ${maxBytes}-byte `
+          + "limit (http.maxResponseBytes)",
+      );
+    }
     if (reading) return invalidResponse(`${request.what}: the reply was cut short`, cause);
+    const denied = permissionError(cause, `${request.what} to ${new URL(request.url).host}`);
+    if (denied) return denied;
     return new NetworkError(
       `${request.what} to ${new URL(request.url).host} failed: ${
         cause instanceof Error ? cause.message : String(cause)
@@ -148,7 +212,7 @@ async function attempt(
       throw fail(cause, false);
     }
     try {
-      return { response, text: await Promise.race([response.text(), stopped]) };
+      return { response, text: await readCapped(response, maxBytes, stopped) };
     } catch (cause) {
       throw fail(cause, true);
     }
@@ -195,7 +259,7 @@ export async function sendRequest(
   options: HttpOptions = {},
 ): Promise<HttpReply> {
   const correlationId = options.correlationId ?? crypto.randomUUID();
-  const cap = options.maxRetryAfterMs ?? 60_000;
+  const cap = options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
   for (let round = 0;; round++) {
     options.logger?.log(
       "verbose",

@@ -11,7 +11,9 @@
 
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { EntraAuthError } from "../errors.ts";
+import { permissionError, requireDenoPermission } from "../permission_error.ts";
 import { abortedError, timeoutError } from "./abort.ts";
 import { failurePage, page, SUCCESS_PAGE } from "./pages.ts";
 
@@ -50,6 +52,27 @@ export interface LoopbackServer {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
+/**
+ * The request's URL, resolved against the loopback origin; `undefined` for a request-target
+ * the URL parser refuses (`//x:99999/`, `//%zz/`, `http://[/`): only an origin-form target
+ * (`/path?query`) can be a redirect, anything else is a bad request.
+ */
+function requestUrl(target: string | undefined, port: number): URL | undefined {
+  if (target === undefined || !target.startsWith("/") || target.startsWith("//")) return undefined;
+  try {
+    return new URL(target, `http://127.0.0.1:${port}`);
+  } catch {
+    return undefined;
+  }
+}
+
+function closedError(): EntraAuthError {
+  return new EntraAuthError(
+    "aborted",
+    "The sign-in was ended: its loopback redirect server was closed before a redirect arrived.",
+  );
+}
+
 function reply(res: ServerResponse, status: number, html: string): void {
   res.writeHead(status, {
     "content-type": "text/html; charset=utf-8",
@@ -76,19 +99,28 @@ function reply(res: ServerResponse, status: number, html: string): void {
  * ```
  */
 export async function startLoopbackServer(options: LoopbackServerOptions): Promise<LoopbackServer> {
+  // Deno raises a refused listen outside any handler (the process ends): ask first.
+  requireDenoPermission(
+    { name: "net", host: "127.0.0.1" },
+    "listening on 127.0.0.1 for the sign-in redirect",
+  );
   const path = options.path ?? "/";
   let done = false;
   let resolveResult!: (query: URLSearchParams) => void;
   const result = new Promise<URLSearchParams>((resolve) => (resolveResult = resolve));
   let port = 0;
 
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const host = (req.headers.host ?? "").toLowerCase();
     if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) {
       reply(res, 400, page("Bad request", "This server only answers loopback redirects."));
       return;
     }
-    const url = new URL(req.url ?? "/", `http://127.0.0.1:${port}`);
+    const url = requestUrl(req.url, port);
+    if (url === undefined) {
+      reply(res, 400, page("Bad request", "This is not the sign-in redirect address."));
+      return;
+    }
     if (req.method !== "GET" || url.pathname !== path) {
       reply(res, 404, page("Not found", "This is not the sign-in redirect address."));
       return;
@@ -121,25 +153,57 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
       reply(res, 200, options.successPage ?? SUCCESS_PAGE);
     }
     resolveResult(url.searchParams);
+  };
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    // Nothing a request carries may throw out of here: an exception in a request handler
+    // ends a Node process (and makes Bun exit 1) in the middle of the user's sign-in.
+    try {
+      handle(req, res);
+    } catch {
+      try {
+        if (!res.headersSent) reply(res, 400, page("Bad request", "This request is malformed."));
+        else res.destroy();
+      } catch {
+        res.destroy();
+      }
+    }
+  });
+  // A request the HTTP parser refuses: answer 400 and hang up (never an exception).
+  server.on("clientError", (_err: unknown, socket: Duplex) => {
+    try {
+      if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+      else socket.destroy();
+    } catch {
+      socket.destroy();
+    }
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once("error", (cause: unknown) =>
+    const failed = (cause: unknown) =>
       reject(
-        new EntraAuthError(
-          "invalid_argument",
-          `Cannot listen on 127.0.0.1:${options.port ?? 0} for the sign-in redirect: ${
-            cause instanceof Error ? cause.message : String(cause)
-          }. Choose another port, or let entra-auth pick one.`,
-          { cause },
-        ),
-      ));
-    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
+        permissionError(cause, "listening on 127.0.0.1 for the sign-in redirect")
+          ?? new EntraAuthError(
+            "invalid_argument",
+            `Cannot listen on 127.0.0.1:${options.port ?? 0} for the sign-in redirect: ${
+              cause instanceof Error ? cause.message : String(cause)
+            }. Choose another port, or let entra-auth pick one.`,
+            { cause },
+          ),
+      );
+    server.once("error", failed);
+    try {
+      server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
+    } catch (cause) {
+      failed(cause);
+    }
   });
   port = (server.address() as AddressInfo).port;
 
   let closing: Promise<void> | undefined;
+  /** The waits in progress: closing the server ends each (and clears its timer). */
+  const waits = new Set<() => void>();
   const close = (): Promise<void> => {
+    if (!done) { for (const end of [...waits]) end(); }
     closing ??= new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections?.();
@@ -155,12 +219,21 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
     wait: { signal?: AbortSignal; timeoutMs?: number; } = {},
   ): Promise<URLSearchParams> => {
     if (wait.signal?.aborted) return Promise.reject(abortedError("The sign-in", wait.signal));
+    if (closing !== undefined && !done) {
+      return Promise.reject(closedError());
+    }
     return new Promise<URLSearchParams>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
+      const onClose = () => {
+        cleanup();
+        reject(closedError());
+      };
       const cleanup = () => {
         if (timer !== undefined) clearTimeout(timer);
         wait.signal?.removeEventListener("abort", onAbort);
+        waits.delete(onClose);
       };
+      waits.add(onClose);
       const onAbort = () => {
         cleanup();
         reject(abortedError("The sign-in", wait.signal));

@@ -12,8 +12,14 @@ export interface LoopbackTarget {
   /** `localhost` or `127.0.0.1`, as registered. */
   hostname: string;
   port: number;
+  /** The path the server answers on (`/` when the URI has none). */
   path: string;
-  keepPath: boolean;
+  /**
+   * What follows the host and port in the URI as registered, sent unchanged: `""` for
+   * `http://localhost`, `"/"` for `http://localhost/`, `"/cb"` for `http://127.0.0.1/cb`.
+   * Providers compare redirect URIs exactly, so a dropped or added slash is refused.
+   */
+  suffix: string;
 }
 
 /**
@@ -21,12 +27,13 @@ export interface LoopbackTarget {
  * port (0 when absent: the server picks one), an optional path.
  *
  * @param redirectUri e.g. `http://localhost` or `http://127.0.0.1:8400/callback`
- * @returns host, port, path, and whether the path is part of the URI sent
+ * @returns host, port, the path served, and the path as written (sent back unchanged)
  * @throws EntraAuthError `invalid_argument` for anything else
  * @example
  * ```ts
  * import { loopbackTarget } from "./redirect_uri.ts";
- * loopbackTarget("http://localhost"); // { hostname: "localhost", port: 0, path: "/", keepPath: false }
+ * loopbackTarget("http://localhost"); // { hostname: "localhost", port: 0, path: "/", suffix: "" }
+ * loopbackTarget("http://127.0.0.1:8765/").suffix; // "/"
  * ```
  */
 export function loopbackTarget(redirectUri: string): LoopbackTarget {
@@ -52,6 +59,6 @@ export function loopbackTarget(redirectUri: string): LoopbackTarget {
     hostname: url.hostname,
     port: url.port === "" ? 0 : Number(url.port),
     path: url.pathname,
-    keepPath: /^http:\/\/[^/]+\/./i.test(redirectUri),
+    suffix: /^http:\/\/[^/]+(\/.*)?$/i.exec(redirectUri.trim())?.[1] ?? "",
   };
 }

@@ -1,14 +1,14 @@
 /**
  * The token endpoint: the form of each grant (authorization code, refresh token, device
  * code) and the processing of its reply, field by field, into a {@link TokenResponse},
- * including the ID token checks (`aud`, `nonce`, `auth_time` against `max_age`, and `iss`
- * for generic OpenID providers).
+ * including the ID token checks (`aud`, `nonce`, `exp` and `iat` with clock skew, `auth_time`
+ * against `max_age`, and `iss` for generic OpenID providers).
  *
  * @module
  */
 
 import { EntraAuthError, type ErrorCode } from "../errors.ts";
-import type { TokenResponse } from "../token_response.ts";
+import { clampLifetime, type TokenResponse } from "../token_response.ts";
 import type { HttpReply } from "./http.ts";
 import { errorFromServer, parseErrorBody } from "./server_error.ts";
 import {
@@ -115,7 +115,7 @@ export interface TokenExpectations {
   maxAge?: number;
   /** The expected `iss` of the ID token (generic OpenID providers). */
   issuer?: string;
-  /** Allowed clock difference, seconds. Default 300. */
+  /** Allowed clock difference for `exp`, `iat` and `auth_time`, seconds. Default 300. */
   clockSkewSeconds?: number;
   /** Epoch seconds now (tests). */
   now?: number;
@@ -126,6 +126,37 @@ export interface ProcessedTokens {
   response: TokenResponse;
   /** The ID token's claims, when there is one. */
   idTokenClaims?: JsonObject;
+}
+
+/**
+ * `exp` and `iat` of an ID token, as MSAL checks them: expired more than the clock skew ago,
+ * or issued more than the skew in the future, is refused (a replayed token, or a clock that
+ * is wrong). Absent claims are tolerated (some ADFS and generic providers omit `iat`); a
+ * present one must be a number.
+ */
+function checkIdTokenTimes(claims: JsonObject, expect: TokenExpectations): void {
+  const now = expect.now ?? Date.now() / 1000;
+  const skew = expect.clockSkewSeconds ?? 300;
+  for (const name of ["exp", "iat"] as const) {
+    const value = claims[name];
+    if (value !== undefined && (typeof value !== "number" || !Number.isFinite(value))) {
+      throw invalidResponse(`id_token: ${name} is not a number`);
+    }
+  }
+  const exp = claims["exp"] as number | undefined;
+  const iat = claims["iat"] as number | undefined;
+  if (exp !== undefined && exp + skew < now) {
+    throw invalidResponse(
+      `id_token: it expired ${Math.round(now - exp)} s ago (exp). If sign-ins keep failing `
+        + "so, check this device's clock",
+    );
+  }
+  if (iat !== undefined && iat - skew > now) {
+    throw invalidResponse(
+      `id_token: it was issued ${Math.round(iat - now)} s in the future (iat). Check this `
+        + "device's clock",
+    );
+  }
 }
 
 function checkIdToken(idToken: string, expect: TokenExpectations): JsonObject {
@@ -140,6 +171,7 @@ function checkIdToken(idToken: string, expect: TokenExpectations): JsonObject {
       `id_token: iss ${JSON.stringify(claims["iss"])} is not the issuer ${expect.issuer}`,
     );
   }
+  checkIdTokenTimes(claims, expect);
   if (expect.nonce !== undefined && claims["nonce"] !== expect.nonce) {
     throw new EntraAuthError(
       "nonce_mismatch",
@@ -167,8 +199,8 @@ function checkIdToken(idToken: string, expect: TokenExpectations): JsonObject {
 /**
  * Processes a token endpoint reply. A success is validated field by field (`access_token`
  * and `token_type` required; `expires_in` and friends numbers or numeric strings; a
- * `client_info` that decodes to `{uid, utid}`; the ID token's `aud`, `nonce`, `auth_time`,
- * `iss`); unknown fields are kept. An error reply is thrown as a typed error.
+ * `client_info` that decodes to `{uid, utid}`; the ID token's `aud`, `nonce`, `exp`/`iat`
+ * (300 s of clock skew), `auth_time`, `iss`); unknown fields are kept. An error reply is thrown as a typed error.
  *
  * @param reply the HTTP reply
  * @param expect client id, scopes, nonce, max_age, issuer
@@ -200,13 +232,13 @@ export function processTokenResponse(
     ...body,
     token_type: requireString(body, "token_type", where),
     scope: optionalString(body, "scope", where) ?? expect.scopes.join(" "),
-    expires_in: optionalSeconds(body, "expires_in", where) ?? 3599,
+    expires_in: clampLifetime(optionalSeconds(body, "expires_in", where) ?? 3599),
     access_token: requireString(body, "access_token", where),
   };
   for (const name of ["ext_expires_in", "refresh_in"] as const) {
     const value = optionalSeconds(body, name, where);
     if (value === undefined) delete response[name];
-    else response[name] = value;
+    else response[name] = clampLifetime(value);
   }
   for (const name of ["refresh_token", "id_token", "client_info", "foci"] as const) {
     const value = optionalString(body, name, where);

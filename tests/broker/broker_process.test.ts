@@ -51,8 +51,9 @@ describe("brokered apps in their own process", { skip: brokerSkip }, () => {
     });
     assert.equal(out.brokerAvailable, false);
     assert.equal(out.startupStatus, 6);
-    // It fell back to signing in over the network (offline in this test).
-    assert.equal(out.error?.code, "network_error", JSON.stringify(out.error));
+    // It fell back to signing in over the network, whose browser sign-in first finds that
+    // this machine has no display (the headless check runs before any request).
+    assert.equal(out.error?.code, "no_browser", JSON.stringify(out.error));
     assert.ok(
       out.logs.some((l) => l.level === "warning" && /broker is not running/.test(l.message)),
     );
@@ -64,7 +65,8 @@ describe("brokered apps in their own process", { skip: brokerSkip }, () => {
     });
     assert.equal(out.startError?.code, "native_library_missing");
     assert.ok(out.startError?.message.includes(installCommand), out.startError?.message);
-    assert.equal(out.error?.code, "network_error", JSON.stringify(out.error));
+    // The network path's browser sign-in: no display here (checked before any request).
+    assert.equal(out.error?.code, "no_browser", JSON.stringify(out.error));
     assert.ok(out.logs.some((l) => l.level === "warning" && l.message.includes(installCommand)));
   });
 

@@ -272,6 +272,7 @@ describe("brokered PublicClientApplication (real MSALRuntime, emulated broker)",
       clientId: CLIENT_ID,
       authority: "https://contoso.b2clogin.com/contoso.onmicrosoft.com/B2C_1_signin",
       enableBrokerOnLinux: true,
+      openBrowser: () => {}, // no headless check: the network request is what is tested
       fetch: (input) => {
         asked.push(String(input instanceof Request ? input.url : input));
         return Promise.reject(new TypeError("offline (test)"));

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { CacheError } from "../../src/cache/cache_error.ts";
+import { parseCache } from "../../src/cache/parse.ts";
 import { claimsHash, sha256 } from "../../src/cache/sha256.ts";
 import { TokenCache } from "../../src/cache/token_cache.ts";
 import { repoPath } from "../support/paths.ts";
@@ -300,18 +301,7 @@ describe("corrupt or wrong-shape input", () => {
       mutate((c) => delete c.AccessToken[atKey].target),
       "wrong_shape",
     ],
-    [
-      "a numeric expires_on",
-      mutate((c) => c.AccessToken[atKey].expires_on = 1800003600),
-      "wrong_shape",
-    ],
-    [
-      "a non-numeric expires_on",
-      mutate((c) => c.AccessToken[atKey].expires_on = "soon"),
-      "wrong_shape",
-    ],
     ["a missing expires_on", mutate((c) => delete c.AccessToken[atKey].expires_on), "wrong_shape"],
-    ["a bad refresh_on", mutate((c) => c.AccessToken[atKey].refresh_on = "-5"), "wrong_shape"],
     [
       "a wrong credential_type",
       mutate((c) => c.AccessToken[atKey].credential_type = "IdToken"),
@@ -359,11 +349,33 @@ describe("corrupt or wrong-shape input", () => {
   it("names the offending field", () => {
     const cache = new TokenCache({ now });
     try {
-      cache.deserialize(mutate((c) => c.AccessToken[atKey].expires_on = "soon"));
+      cache.deserialize(mutate((c) => delete c.AccessToken[atKey].target));
       assert.fail("no error");
     } catch (err) {
       assert.ok(err instanceof CacheError);
-      assert.equal(err.path, `AccessToken[${JSON.stringify(atKey)}].expires_on`);
+      assert.equal(err.path, `AccessToken[${JSON.stringify(atKey)}].target`);
     }
   });
+
+  // A timestamp that is not epoch seconds as a digit string costs that access token only
+  // (it can be fetched again), never the whole cache (issue 8, item 7).
+  for (
+    const [name, input] of [
+      ["a numeric expires_on", (c: typeof valid) => c.AccessToken[atKey].expires_on = 1800003600],
+      ["a non-numeric expires_on", (c: typeof valid) => c.AccessToken[atKey].expires_on = "soon"],
+      ["an exponent expires_on", (c: typeof valid) => c.AccessToken[atKey].expires_on = "1e+21"],
+      ["a bad refresh_on", (c: typeof valid) => c.AccessToken[atKey].refresh_on = "-5"],
+    ] as const
+  ) {
+    it(`skips only the access token with ${name}`, () => {
+      const cache = new TokenCache({ now });
+      const text = mutate(input);
+      assert.deepEqual(parseCache(text).skipped.length, 1);
+      cache.deserialize(text);
+      const out = JSON.parse(cache.serialize());
+      assert.equal(out.AccessToken[atKey], undefined);
+      assert.equal(cache.getAccounts().length, 1);
+      assert.deepEqual(Object.keys(out.RefreshToken), Object.keys(valid.RefreshToken));
+    });
+  }
 });

@@ -15,7 +15,7 @@ const provider = new Provider(issuer, {
     client_id: client,
     application_type: "native",
     token_endpoint_auth_method: "none",
-    redirect_uris: ["http://127.0.0.1/cb"],
+    redirect_uris: ["http://127.0.0.1/cb", "http://127.0.0.1/"],
     grant_types: [
       "authorization_code",
       "refresh_token",
