@@ -25,6 +25,9 @@ import { invalidResponse, optionalSeconds, optionalString, requireString } from 
  */
 export const MAX_POLL_INTERVAL_S = 300;
 
+/** The longest a device code is waited for, whatever the server says (a day), s. */
+export const MAX_DEVICE_CODE_LIFETIME_S = 86_400;
+
 /**
  * The server's `interval`, made safe to wait on: a number (or numeric string) clamped to
  * 1…{@link MAX_POLL_INTERVAL_S} s; anything else (absent, negative, NaN, text) gives the
@@ -94,8 +97,11 @@ export function processDeviceCodeResponse(
   // ADFS 2019 and older Entra replies say verification_url; an empty one is none.
   const verificationUri = optionalString(body, "verification_uri", where)
     || requireString(body, "verification_url", where);
-  const expiresIn = optionalSeconds(body, "expires_in", where);
-  if (expiresIn === undefined) throw invalidResponse(`${where}: expires_in is missing`);
+  const rawExpiresIn = optionalSeconds(body, "expires_in", where);
+  if (rawExpiresIn === undefined) throw invalidResponse(`${where}: expires_in is missing`);
+  // A device code lives minutes (Entra: 15); a huge value would make expiresAt an invalid
+  // Date and the polling endless. Capped at a day, as no sign-in waits longer.
+  const expiresIn = Math.min(rawExpiresIn, MAX_DEVICE_CODE_LIFETIME_S);
   const interval = pollInterval(body["interval"]);
   const info: DeviceCodeInfo = {
     userCode,

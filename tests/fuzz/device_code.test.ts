@@ -15,7 +15,6 @@ import {
   fc,
   fuzzParameters,
   fuzzTestTimeout,
-  knownBug,
   settle,
   settleAsync,
   watchProcessFaults,
@@ -121,14 +120,8 @@ describe("fuzz: device code", () => {
 
   it(
     "the reply's interval and lifetime are ones a timer and a Date can honour",
-    // KNOWN: issue 8 item 8, fixed on branch wp-network (a huge interval overflows setTimeout,
-    // which then fires at once). The same property holds expiresAt to a valid Date, which a
-    // huge expires_in breaks (the seconds bound of item 7 fixes both).
     {
       timeout: fuzzTestTimeout(400, 10),
-      todo: knownBug(
-        "KNOWN: issue 8 item 8 (huge device-code interval), fixed on branch wp-network",
-      ),
     },
     () => {
       fc.assert(

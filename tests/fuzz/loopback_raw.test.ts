@@ -14,7 +14,6 @@ import {
   fc,
   fuzzParameters,
   fuzzTestTimeout,
-  knownBug,
   settleAsync,
   tick,
   watchProcessFaults,
@@ -218,14 +217,8 @@ describe("fuzz: raw requests to the loopback redirect server", () => {
 
   it(
     "request-targets the URL parser refuses (authority forms, bad ports, bad escapes) too",
-    // KNOWN: issue 8 item 6, fixed on branch wp-network (`//x:99999/` or `//%zz/` makes the URL
-    // parser throw inside the request handler: Node crashes, Bun exits 1). `skip`, not
-    // `todo`: node --test runs todo tests, and this one's uncaught exception fails the file.
     {
       timeout: fuzzTestTimeout(40, 2_000),
-      skip: knownBug(
-        "KNOWN: issue 8 item 6 (loopback crash on a malformed request-target), fixed on branch wp-network",
-      ),
     },
     async () => {
       const faults = watchProcessFaults();

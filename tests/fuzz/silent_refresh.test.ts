@@ -13,7 +13,6 @@ import {
   fc,
   fuzzParameters,
   fuzzTestTimeout,
-  knownBug,
   settleAsync,
   watchProcessFaults,
 } from "../support/fuzz.ts";
@@ -116,13 +115,8 @@ const CODES: readonly ErrorCode[] = [
 describe("fuzz: silent acquisition with a refresh token", () => {
   it(
     "ends in a valid result or a typed error, and leaves a cache that reads back",
-    // KNOWN: issue 8 item 7, fixed on branch wp-network (a huge lifetime is stored as "1e+21",
-    // which the cache's reader rejects).
     {
       timeout: fuzzTestTimeout(150, 200),
-      todo: knownBug(
-        "KNOWN: issue 8 item 7 (huge expires_in stored as 1e+21), fixed on branch wp-network",
-      ),
     },
     async () => {
       const faults = watchProcessFaults();

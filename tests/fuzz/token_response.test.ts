@@ -15,7 +15,6 @@ import {
   fc,
   fuzzParameters,
   fuzzTestTimeout,
-  knownBug,
   settle,
   settleAsync,
   watchProcessFaults,
@@ -232,13 +231,8 @@ describe("fuzz: token endpoint replies", () => {
 
   it(
     "what reaches the cache is stored, read back unchanged, and gives a valid expiry",
-    // KNOWN: issue 8 item 7, fixed on branch wp-network (a lifetime of 1e21 is stored as
-    // "1e+21", which the cache's reader rejects; above ~8.6e12 s expiresOn is an Invalid Date).
     {
       timeout: fuzzTestTimeout(200, 30),
-      todo: knownBug(
-        "KNOWN: issue 8 item 7 (huge expires_in stored as 1e+21), fixed on branch wp-network",
-      ),
     },
     () => {
       fc.assert(

@@ -9,7 +9,11 @@ import { describe, it } from "node:test";
 import { EntraAuthError } from "../../src/errors.ts";
 import { delay } from "../../src/network/abort.ts";
 import { acquireByDeviceCode } from "../../src/network/client.ts";
-import { MAX_POLL_INTERVAL_S, processDeviceCodeResponse } from "../../src/network/device_code.ts";
+import {
+  MAX_DEVICE_CODE_LIFETIME_S,
+  MAX_POLL_INTERVAL_S,
+  processDeviceCodeResponse,
+} from "../../src/network/device_code.ts";
 
 const METADATA = {
   issuer: "http://127.0.0.1:9/t/v2.0",
@@ -44,6 +48,22 @@ describe("device code interval", { timeout: 60_000 }, () => {
     assert.equal(reply(Number.NaN).interval, 5);
     assert.equal(reply("7").interval, 7);
     assert.equal(reply(2.5).interval, 2.5);
+  });
+
+  it("a huge expires_in is capped at a day, so expiresAt stays a valid Date", () => {
+    const now = Date.now();
+    const info = processDeviceCodeResponse({
+      status: 200,
+      body: {
+        user_code: "ABC",
+        device_code: "d",
+        verification_uri: "https://microsoft.com/devicelogin",
+        expires_in: "8638204003201",
+      },
+    }, now);
+    assert.equal(info.expiresIn, MAX_DEVICE_CODE_LIFETIME_S);
+    assert.equal(info.expiresAt, now + MAX_DEVICE_CODE_LIFETIME_S * 1000);
+    assert.ok(Number.isFinite(new Date(info.expiresAt).getTime()));
   });
 
   it("a huge interval does not flood the token endpoint", async () => {
