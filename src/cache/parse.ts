@@ -73,7 +73,7 @@ const validators: { [S in CacheSection]: (entry: Entry, path: string) => void; }
     if (
       type !== CredentialType.ACCESS_TOKEN.toLowerCase()
       && type !== CredentialType.ACCESS_TOKEN_WITH_AUTH_SCHEME.toLowerCase()
-    ) fail(`${path}.credential_type`, `is ${JSON.stringify(entry.credential_type)}`);
+    ) fail(`${path}.credential_type`, "is not the section's credential type");
     requireString(entry, "realm", path);
     requireString(entry, "target", path);
     timestamp(entry, "expires_on", path, true);
@@ -87,14 +87,14 @@ const validators: { [S in CacheSection]: (entry: Entry, path: string) => void; }
   RefreshToken(entry, path) {
     credential(entry, path);
     if (String(entry.credential_type).toLowerCase() !== "refreshtoken") {
-      fail(`${path}.credential_type`, `is ${JSON.stringify(entry.credential_type)}`);
+      fail(`${path}.credential_type`, "is not the section's credential type");
     }
     optionalString(entry, "family_id", path);
   },
   IdToken(entry, path) {
     credential(entry, path);
     if (String(entry.credential_type).toLowerCase() !== "idtoken") {
-      fail(`${path}.credential_type`, `is ${JSON.stringify(entry.credential_type)}`);
+      fail(`${path}.credential_type`, "is not the section's credential type");
     }
     requireString(entry, "realm", path);
   },
@@ -142,12 +142,14 @@ export function parseCache(json: string): ParsedCache {
   let root: unknown;
   try {
     root = JSON.parse(json);
-  } catch (cause) {
+  } catch (err) {
+    // The parser's own message is not kept: some runtimes quote the text (a token) in it.
+    const at = /position (\d+)/.exec(String((err as Error)?.message))?.[1];
     throw new CacheError(
       "not_json",
       "The serialized token cache is not valid JSON (truncated or corrupt). The cache was not "
-        + "changed; keep the file for diagnosis and sign in again to start a new one.",
-      { cause },
+        + "changed; keep the file for diagnosis and sign in again to start a new one."
+        + (at === undefined ? "" : ` (The first error is at character ${at}.)`),
     );
   }
   if (!isObject(root)) fail("the top level", "is not a JSON object");
@@ -157,8 +159,10 @@ export function parseCache(json: string): ParsedCache {
     const map = new Map<string, Entry>();
     if (raw !== undefined && raw !== null) {
       if (!isObject(raw)) fail(name, "is not a JSON object");
+      let index = 0;
       for (const [key, entry] of Object.entries(raw)) {
-        const path = `${name}[${JSON.stringify(key)}]`;
+        // Entries are named by position: a key of a damaged file may hold anything (a token).
+        const path = `${name} entry #${++index}`;
         if (!isObject(entry)) fail(path, "is not a JSON object");
         validators[name](entry, path);
         map.set(key, entry);

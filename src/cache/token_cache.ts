@@ -374,10 +374,25 @@ export class TokenCache {
   /**
    * Removes a refresh token (e.g. one the server rejected with `invalid_grant`).
    *
+   * With `onlyIfSecret`, it is a compare-and-delete: the entry is removed only if it still
+   * holds that secret. Pass the refused token's secret, so that a newer refresh token stored
+   * under the same key meanwhile (another process signed in again, or rotated it) stays.
+   *
    * @param key the key from {@link TokenCache.findRefreshToken}
-   * @returns whether it was there
+   * @param onlyIfSecret remove only if the stored secret is this one
+   * @returns whether it was removed
+   * @example
+   * ```ts
+   * import { TokenCache } from "./token_cache.ts";
+   * const cache = new TokenCache();
+   * console.log(cache.removeRefreshToken("some-key", "the-refused-secret")); // false
+   * ```
    */
-  removeRefreshToken(key: string): boolean {
+  removeRefreshToken(key: string, onlyIfSecret?: string): boolean {
+    if (onlyIfSecret !== undefined) {
+      const stored = this.#store.sections.RefreshToken.get(key);
+      if (!stored || stored.secret !== onlyIfSecret) return false;
+    }
     return this.#remove("RefreshToken", key);
   }
 

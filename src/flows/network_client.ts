@@ -230,7 +230,7 @@ export class NetworkClient {
             await withCache(
               this.cache,
               this.#settings.cachePlugin,
-              (c) => c.removeRefreshToken(rt.key),
+              (c) => c.removeRefreshToken(rt.key, rt.entity.secret),
             );
           }
           continue;

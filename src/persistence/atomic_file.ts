@@ -5,10 +5,11 @@
  * @module
  */
 
-import { mkdir, open, readdir, rename, stat, unlink } from "node:fs/promises";
+import { chmod, mkdir, open, readdir, rename, stat, unlink } from "node:fs/promises";
 import { platform } from "node:os";
 import { basename, dirname, join } from "node:path";
 import process from "node:process";
+import { checkOwnership } from "./ownership.ts";
 
 /** What was read from the cache file. */
 export interface FileSnapshot {
@@ -51,7 +52,8 @@ export async function fileVersion(path: string): Promise<string | undefined> {
  *
  * @param path the file
  * @returns its bytes and version
- * @throws the I/O error for anything but a missing file
+ * @throws the I/O error for anything but a missing file; PersistentCacheError
+ *   `insecure_file` when the file belongs to another user or others may write it
  * @example
  * ```ts
  * import { readSnapshot } from "./atomic_file.ts";
@@ -69,6 +71,7 @@ export async function readSnapshot(path: string): Promise<FileSnapshot | undefin
   }
   try {
     const info = await handle.stat();
+    checkOwnership(path, info, "token cache");
     const bytes = new Uint8Array(await handle.readFile());
     return { bytes, version: versionOf(info) };
   } finally {
@@ -99,15 +102,21 @@ const TMP_MARK = ".tmp-";
  *
  * @param path the file
  * @param bytes the new content
+ * @param fence called just before the rename; what it throws cancels the write (the
+ *   temporary file is removed), e.g. when the lock was taken over meanwhile
  * @returns the new file's version
- * @throws the I/O error (the temporary file is removed)
+ * @throws the I/O error, or the fence's (the temporary file is removed)
  * @example
  * ```ts
  * import { writeAtomic } from "./atomic_file.ts";
  * await writeAtomic("/tmp/entra-auth-example/cache.json", new TextEncoder().encode("{}"));
  * ```
  */
-export async function writeAtomic(path: string, bytes: Uint8Array): Promise<string> {
+export async function writeAtomic(
+  path: string,
+  bytes: Uint8Array,
+  fence?: () => Promise<void>,
+): Promise<string> {
   await ensureFolder(path);
   const random = crypto.getRandomValues(new Uint32Array(1))[0].toString(36);
   const tmp = `${path}${TMP_MARK}${process.pid}-${random}`;
@@ -119,6 +128,7 @@ export async function writeAtomic(path: string, bytes: Uint8Array): Promise<stri
     } finally {
       await handle.close();
     }
+    await fence?.();
     await rename(tmp, path);
   } catch (err) {
     await unlink(tmp).catch(() => {});
@@ -177,9 +187,56 @@ export async function removeLeftovers(path: string, minAgeMs = 60_000): Promise<
   return removed;
 }
 
+/** How many `.corrupt-*` backups of one cache are kept (the oldest are removed). */
+export const MAX_BACKUPS = 3;
+const BACKUP_MARK = ".corrupt-";
+
+/**
+ * The `.corrupt-*` backups of a cache file, oldest first.
+ *
+ * @param path the cache file
+ * @returns the backups' paths
+ * @example
+ * ```ts
+ * import { listBackups } from "./atomic_file.ts";
+ * console.log(await listBackups("/tmp/entra-auth-example/cache.json")); // []
+ * ```
+ */
+export async function listBackups(path: string): Promise<string[]> {
+  const prefix = basename(path) + BACKUP_MARK;
+  let names: string[];
+  try {
+    names = await readdir(dirname(path));
+  } catch {
+    return [];
+  }
+  return names.filter((n) => n.startsWith(prefix)).sort().map((n) => join(dirname(path), n));
+}
+
+/**
+ * Removes every `.corrupt-*` backup of a cache file (they hold tokens in clear when the
+ * cache was plaintext).
+ *
+ * @param path the cache file
+ * @returns how many were removed
+ * @example
+ * ```ts
+ * import { removeBackups } from "./atomic_file.ts";
+ * console.log(await removeBackups("/tmp/entra-auth-example/cache.json")); // 0
+ * ```
+ */
+export async function removeBackups(path: string): Promise<number> {
+  let removed = 0;
+  for (const file of await listBackups(path)) {
+    if (await unlink(file).then(() => true, () => false)) removed++;
+  }
+  return removed;
+}
+
 /**
  * Moves an unreadable cache file aside as `<path>.corrupt-<timestamp>` so that nothing is
- * lost, and a new cache can start.
+ * lost, and a new cache can start. The backup is made owner-only (0600); at most
+ * {@link MAX_BACKUPS} are kept, the oldest removed.
  *
  * @param path the file
  * @returns the backup's path
@@ -191,15 +248,20 @@ export async function removeLeftovers(path: string, minAgeMs = 60_000): Promise<
  */
 export async function keepAside(path: string): Promise<string> {
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-  let backup = `${path}.corrupt-${stamp}`;
+  let backup = `${path}${BACKUP_MARK}${stamp}`;
   for (let n = 1;; n++) {
     try {
       await stat(backup);
-      backup = `${path}.corrupt-${stamp}-${n}`;
+      backup = `${path}${BACKUP_MARK}${stamp}-${n}`;
     } catch {
       break;
     }
   }
   await rename(path, backup);
+  if (platform() !== "win32") await chmod(backup, 0o600).catch(() => {});
+  const all = await listBackups(path);
+  for (const old of all.slice(0, Math.max(0, all.length - MAX_BACKUPS))) {
+    if (old !== backup) await unlink(old).catch(() => {});
+  }
   return backup;
 }

@@ -17,8 +17,8 @@
  * @module
  */
 
+import { unlink } from "node:fs/promises";
 import type { SecretStore } from "../../ffi/keyring/failure.ts";
-import { parseCache } from "../cache/parse.ts";
 import type { CachePlugin, SerializableTokenCache, TokenCacheContext } from "../cache/plugin.ts";
 import { Logger, type LoggerOptions } from "../logger.ts";
 import {
@@ -27,13 +27,15 @@ import {
   fileVersion,
   keepAside,
   readSnapshot,
+  removeBackups,
   removeLeftovers,
   writeAtomic,
 } from "./atomic_file.ts";
-import { isEncrypted, open, seal } from "./envelope.ts";
+import { isEncrypted, keyIdOf, open, seal } from "./envelope.ts";
 import { PersistentCacheError, type PersistentCacheErrorReason } from "./errors.ts";
-import { type CacheKeySource, openKeySource } from "./key_source.ts";
-import { defaultCachePath } from "./location.ts";
+import { plaintextProblem, settle } from "./file_reader.ts";
+import { type CacheKey, type CacheKeySource, openKeySource } from "./key_source.ts";
+import { canonicalCachePath, defaultCachePath } from "./location.ts";
 import { FileLock } from "./lock.ts";
 import { type CacheDocument, mergeCache } from "./merge.ts";
 
@@ -70,6 +72,26 @@ interface CacheState {
   version: string | undefined;
 }
 
+/** What reading the file gave: its text, or nothing usable (and whether it still exists). */
+type Loaded = { text: string; } | { text: undefined; };
+
+/** What decoding one snapshot gave. */
+type Decoded =
+  | { ok: true; text: string; }
+  | { ok: false; reason: PersistentCacheErrorReason; what: string; }
+  /** Its key is not in memory, and keyring look-ups are not allowed now (under the lock). */
+  | { ok: "key"; };
+
+/** Thrown under the lock to start the write again: the lock was lost, or a key is needed. */
+class Retry extends Error {
+  constructor(readonly why: "lock_lost" | "key") {
+    super(why);
+  }
+}
+
+/** How many times a write starts again (lock taken over, new key needed) before giving up. */
+const MAX_ATTEMPTS = 4;
+
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
@@ -98,7 +120,14 @@ export class PersistentCache implements CachePlugin {
   readonly #logger: Logger;
   readonly #states = new WeakMap<SerializableTokenCache, CacheState>();
   #keySource: Promise<CacheKeySource> | undefined;
-  #key: Uint8Array | undefined;
+  /**
+   * Keys known to this process, by key id ("" for the version-1 key of the cache's name);
+   * `null`: the keyring was asked and does not hold it.
+   */
+  readonly #keyCache = new Map<string, Uint8Array | null>();
+  /** The key this process created, and whether a file was ever written with it. */
+  #ownKey: { key: CacheKey; written: boolean; } | undefined;
+  #canonical: string | undefined;
   #cleaned = false;
 
   /** @param options see {@link PersistentCacheOptions} */
@@ -122,8 +151,9 @@ export class PersistentCache implements CachePlugin {
    * process last read or wrote it).
    *
    * @param ctx the access's context
-   * @throws PersistentCacheError `keyring_unavailable`, `keyring_error`, `encrypted_file`,
-   *   `io_error`, or `corrupt` / `undecryptable` with `onCorrupt: "throw"`
+   * @throws PersistentCacheError `keyring_unavailable`, `keyring_locked`, `keyring_error`,
+   *   `encrypted_file`, `insecure_file`, `io_error`, or `corrupt` / `undecryptable` /
+   *   `key_not_found` with `onCorrupt: "throw"`
    */
   async beforeCacheAccess(ctx: TokenCacheContext): Promise<void> {
     const cache = ctx.tokenCache;
@@ -131,21 +161,25 @@ export class PersistentCache implements CachePlugin {
     if (state && state.version === (await this.#io(() => fileVersion(this.path)))) return;
     this.#states.delete(cache);
     const snapshot = await this.#io(() => readSnapshot(this.path));
-    const text = snapshot ? await this.#readable(snapshot, false) : undefined;
-    cache.deserialize(text ?? "{}");
+    const loaded = snapshot ? await this.#load(snapshot, undefined) : { text: undefined };
+    cache.deserialize(loaded.text ?? "{}");
     this.#states.set(cache, {
       base: JSON.parse(cache.serialize()),
-      version: text === undefined ? undefined : snapshot?.version,
+      version: loaded.text === undefined ? undefined : snapshot?.version,
     });
   }
 
   /**
    * Saves the cache's changes, if any: under the lock, merged into the file as it is now,
-   * written atomically. The cache then holds the merged contents.
+   * written atomically. The cache then holds the merged contents. Keyring look-ups (which
+   * may prompt) happen before the lock is taken; just before the file is replaced, the
+   * lock is checked to be still ours (a process stalled past `staleLockMs` whose lock was
+   * taken over merges again instead of writing an out-of-date file).
    *
    * @param ctx the access's context
-   * @throws PersistentCacheError `lock_timeout`, `keyring_unavailable`, `keyring_error`,
-   *   `io_error`, or `corrupt` / `undecryptable` with `onCorrupt: "throw"`
+   * @throws PersistentCacheError `lock_timeout`, `lock_lost`, `keyring_unavailable`,
+   *   `keyring_locked`, `keyring_error`, `insecure_file`, `io_error`, or `corrupt` /
+   *   `undecryptable` / `key_not_found` with `onCorrupt: "throw"`
    */
   async afterCacheAccess(ctx: TokenCacheContext): Promise<void> {
     if (!ctx.cacheHasChanged) return;
@@ -154,52 +188,181 @@ export class PersistentCache implements CachePlugin {
     this.#states.delete(cache); // until the write succeeds: the next access reloads
     const mine = JSON.parse(cache.serialize()) as CacheDocument;
     await this.#io(() => ensureFolder(this.path));
-    const lock = await FileLock.acquire(this.lockPath, {
-      timeoutMs: this.#options.lockTimeoutMs,
-      staleAfterMs: this.#options.staleLockMs,
-    });
-    let merged: CacheDocument;
-    let hasTheirs: boolean;
-    let version: string | undefined;
-    try {
-      if (!this.#cleaned) {
-        this.#cleaned = true;
-        await removeLeftovers(this.path).catch(() => 0);
+    for (let attempt = 1;; attempt++) {
+      const writeKey = this.#options.encryption === "keyring"
+        ? await this.#prepareKeys()
+        : undefined;
+      const lock = await this.#lock();
+      try {
+        const { merged, hasTheirs, version } = await this.#commit(state, mine, writeKey, lock);
+        // The cache holds what it wrote; if the file also holds others' changes, the next
+        // access loads them (lazily: a short-lived process often makes no further access).
+        if (!hasTheirs) this.#states.set(cache, { base: merged, version });
+        if (isSignedOut(merged)) await removeBackups(this.path).catch(() => 0);
+        break;
+      } catch (err) {
+        if (!(err instanceof Retry)) throw err;
+        if (attempt >= MAX_ATTEMPTS) {
+          throw new PersistentCacheError(
+            err.why === "lock_lost" ? "lock_lost" : "keyring_error",
+            err.why === "lock_lost"
+              ? `The token cache ${this.path} lock was taken over ${attempt} times while this `
+                + "process held it (it was stopped or too slow, past staleLockMs); nothing was "
+                + "written. Retry; if it recurs, raise staleLockMs."
+              : `The token cache ${this.path} changed its encryption key ${attempt} times while `
+                + "this process wrote; nothing was written. Retry.",
+            { path: this.path },
+          );
+        }
+      } finally {
+        await lock.release();
       }
-      const snapshot = await this.#io(() => readSnapshot(this.path));
-      let disk: CacheDocument = {};
-      if (snapshot && snapshot.version === state.version) disk = state.base;
-      else if (snapshot) {
-        const text = await this.#readable(snapshot, true);
-        // An unreadable file was kept aside: nobody else's changes can be recovered from it.
-        disk = text === undefined ? state.base : JSON.parse(text);
-      }
-      const result = mergeCache(state.base, mine, disk);
-      merged = result.document;
-      hasTheirs = result.hasTheirs;
-      if (result.changed || !snapshot) {
-        const text = JSON.stringify(merged);
-        const bytes = this.#options.encryption === "keyring"
-          ? await seal(text, await this.#keyForWrite())
-          : encoder.encode(text);
-        version = await this.#io(() => writeAtomic(this.path, bytes));
-      } else {
-        version = snapshot.version;
-      }
-    } finally {
-      await lock.release();
     }
-    // The cache holds what it wrote; if the file also holds others' changes, the next access
-    // loads them (lazily: a short-lived process often makes no further access).
-    if (!hasTheirs) this.#states.set(cache, { base: merged, version });
+    await this.#dropUnusedKey();
   }
 
   /**
-   * The file's JSON text, validated; undefined when it was unreadable and kept aside.
+   * Removes the cache file, its `.corrupt-*` backups and the key(s) this process knows it
+   * by (sign-out of every account, or a reset). Other processes start afresh on their next
+   * access.
    *
-   * @param locked whether the caller holds the lock (else it is taken to move a bad file)
+   * @throws PersistentCacheError `lock_timeout`, `insecure_file`, `io_error`
+   * @example
+   * ```ts
+   * import { createPersistentCache } from "@entra-auth/core";
+   * const cache = createPersistentCache({ encryption: "plaintext", path: "/tmp/example-cache.json" });
+   * await cache.clear();
+   * ```
    */
-  async #readable(snapshot: FileSnapshot, locked: boolean): Promise<string | undefined> {
+  async clear(): Promise<void> {
+    const lock = await this.#lock();
+    let keyId: string | undefined;
+    try {
+      const snapshot = await this.#io(() => readSnapshot(this.path));
+      if (snapshot) keyId = keyIdOf(snapshot.bytes);
+      await this.#io(() => unlinkIfPresent(this.path));
+      await removeBackups(this.path);
+    } finally {
+      await lock.release();
+    }
+    if (this.#options.encryption === "keyring") {
+      const source = await this.#keys();
+      for (const id of new Set([keyId, this.#ownKey?.key.keyId])) {
+        if (id !== undefined) await source.remove(id);
+      }
+      this.#ownKey = undefined;
+      this.#keyCache.clear();
+    }
+  }
+
+  #lock(): Promise<FileLock> {
+    return FileLock.acquire(this.lockPath, {
+      timeoutMs: this.#options.lockTimeoutMs,
+      staleAfterMs: this.#options.staleLockMs,
+    });
+  }
+
+  /** Under the lock: re-read, merge, write (fenced). */
+  async #commit(
+    state: CacheState,
+    mine: CacheDocument,
+    writeKey: CacheKey | undefined,
+    lock: FileLock,
+  ): Promise<{ merged: CacheDocument; hasTheirs: boolean; version: string | undefined; }> {
+    if (!this.#cleaned) {
+      this.#cleaned = true;
+      await removeLeftovers(this.path).catch(() => 0);
+    }
+    const snapshot = await this.#io(() => readSnapshot(this.path));
+    if (writeKey && snapshot) {
+      // Write with the key the file already names, so every writer converges on one key.
+      const fileKeyId = keyIdOf(snapshot.bytes);
+      if (fileKeyId !== undefined && fileKeyId !== writeKey.keyId) {
+        const known = this.#keyCache.get(fileKeyId);
+        if (known === undefined) throw new Retry("key"); // look it up outside the lock
+        // (null: the keyring lacks it; reading the file below reports key_not_found)
+        if (known) writeKey = { keyId: fileKeyId, key: known };
+      }
+    }
+    let disk: CacheDocument = {};
+    if (snapshot && snapshot.version === state.version) disk = state.base;
+    else if (snapshot) {
+      const loaded = await this.#load(snapshot, lock);
+      // An unreadable file (kept aside, or being rewritten by a non-locking writer): nobody
+      // else's changes can be recovered from it; ours are written (last writer wins).
+      disk = loaded.text === undefined ? state.base : JSON.parse(loaded.text);
+    }
+    const result = mergeCache(state.base, mine, disk);
+    let version: string | undefined;
+    if (result.changed || !snapshot) {
+      const text = JSON.stringify(result.document);
+      const bytes = writeKey
+        ? await seal(text, writeKey.key, {
+          keyId: writeKey.keyId,
+          path: await this.#canonicalPath(),
+        })
+        : encoder.encode(text);
+      const fence = async () => {
+        if (!(await lock.held())) throw new Retry("lock_lost");
+      };
+      version = await this.#io(() => writeAtomic(this.path, bytes, fence));
+      if (writeKey && this.#ownKey?.key.keyId === writeKey.keyId) this.#ownKey.written = true;
+    } else {
+      version = snapshot.version;
+    }
+    return { merged: result.document, hasTheirs: result.hasTheirs, version };
+  }
+
+  /**
+   * Outside the lock: loads the key the file names (or the version-1 key) into memory and
+   * returns the key to write with (the file's, else one this process creates).
+   */
+  async #prepareKeys(): Promise<CacheKey> {
+    const snapshot = await this.#io(() => readSnapshot(this.path));
+    if (snapshot && isEncrypted(snapshot.bytes)) {
+      const keyId = keyIdOf(snapshot.bytes);
+      const key = await this.#knownKey(keyId);
+      if (key && keyId !== undefined) return { keyId, key };
+    }
+    if (!this.#ownKey) {
+      const created = await (await this.#keys()).create();
+      this.#keyCache.set(created.keyId, created.key);
+      this.#ownKey = { key: created, written: false };
+    }
+    return this.#ownKey.key;
+  }
+
+  /** Removes the key this process created if the file ended up with another one. */
+  async #dropUnusedKey(): Promise<void> {
+    const own = this.#ownKey;
+    if (!own || own.written) return;
+    const snapshot = await readSnapshot(this.path).catch(() => undefined);
+    const fileKeyId = snapshot ? keyIdOf(snapshot.bytes) : undefined;
+    if (fileKeyId === undefined || fileKeyId === own.key.keyId) return;
+    this.#ownKey = undefined;
+    this.#keyCache.delete(own.key.keyId);
+    await (await this.#keys()).remove(own.key.keyId);
+  }
+
+  /** A key from memory, else (when allowed) from the keyring; undefined when it has none. */
+  async #knownKey(keyId: string | undefined, reload = false): Promise<Uint8Array | undefined> {
+    const slot = keyId ?? "";
+    if (!reload && this.#keyCache.has(slot)) return this.#keyCache.get(slot) ?? undefined;
+    const key = await (await this.#keys()).load(keyId);
+    this.#keyCache.set(slot, key ?? null);
+    return key;
+  }
+
+  async #canonicalPath(): Promise<string> {
+    this.#canonical ??= await canonicalCachePath(this.path);
+    return this.#canonical;
+  }
+
+  /**
+   * Decodes one snapshot: decrypts (keys from memory, or from the keyring when
+   * `mayUseKeyring`) and validates. Messages hold no text of the file.
+   */
+  async #decode(snapshot: FileSnapshot, mayUseKeyring: boolean): Promise<Decoded> {
     let text: string;
     if (isEncrypted(snapshot.bytes)) {
       if (this.#options.encryption === "plaintext") {
@@ -210,17 +373,47 @@ export class PersistentCache implements CachePlugin {
           { path: this.path },
         );
       }
-      const decrypted = await this.#decrypt(snapshot.bytes);
-      if (decrypted === undefined) {
-        return this.#unreadable(
-          snapshot,
-          "undecryptable",
-          "cannot be decrypted with the key in the keyring (the key was removed or replaced, "
-            + "or the file was altered)",
-          locked,
-        );
+      const keyId = keyIdOf(snapshot.bytes);
+      const cached = this.#keyCache.get(keyId ?? "");
+      if (cached === undefined && !mayUseKeyring) return { ok: "key" };
+      // A key the keyring lacked is asked for again when look-ups are allowed.
+      const key = cached ?? (mayUseKeyring ? await this.#knownKey(keyId, true) : undefined);
+      const description = (await this.#keys()).description;
+      if (!key) {
+        return keyId === undefined
+          ? {
+            ok: false,
+            reason: "undecryptable",
+            what: `cannot be decrypted: ${description} holds no key for the cache "${this.#name}" `
+              + "(the key was removed or replaced)",
+          }
+          : {
+            ok: false,
+            reason: "key_not_found",
+            what: `is encrypted with the key ${keyId}, which ${description} does not hold (it `
+              + "was removed, or the file comes from another user or machine)",
+          };
       }
-      text = decrypted;
+      try {
+        text = await open(snapshot.bytes, key, await this.#canonicalPath());
+      } catch {
+        // A version-1 key may have been replaced in the keyring: ask once more.
+        const fresh = keyId === undefined && cached && mayUseKeyring
+          ? await this.#knownKey(undefined, true)
+          : undefined;
+        const again = fresh
+          ? await open(snapshot.bytes, fresh, "").catch(() => undefined)
+          : undefined;
+        if (again === undefined) {
+          return {
+            ok: false,
+            reason: "undecryptable",
+            what: "cannot be decrypted with its key (the file was altered or damaged, or it "
+              + "was encrypted for another path and copied here)",
+          };
+        }
+        text = again;
+      }
     } else {
       text = decoder.decode(snapshot.bytes);
       if (this.#options.encryption === "keyring" && text.trim() !== "") {
@@ -230,50 +423,75 @@ export class PersistentCache implements CachePlugin {
         );
       }
     }
-    try {
-      parseCache(text);
-    } catch (err) {
-      const why = (err as Error).message.split(". ")[0];
-      return this.#unreadable(snapshot, "corrupt", `is not a token cache (${why})`, locked, err);
+    const problem = plaintextProblem(text);
+    if (problem !== undefined) {
+      return { ok: false, reason: "corrupt", what: `is not a token cache (${problem})` };
     }
-    return text;
+    return { ok: true, text };
   }
 
+  /**
+   * The file's JSON text, validated. An unreadable file is read again a few times (under the
+   * lock) before anything is decided: one that changes meanwhile is being rewritten by
+   * another writer and is left alone; one that stays the same is corrupt and kept aside
+   * (or, with `onCorrupt: "throw"`, reported).
+   *
+   * @param held the lock when the caller holds it (then no keyring look-up is made)
+   */
+  async #load(snapshot: FileSnapshot, held: FileLock | undefined): Promise<Loaded> {
+    const decoded = await this.#decode(snapshot, !held);
+    if (decoded.ok === "key") throw new Retry("key");
+    if (decoded.ok) return { text: decoded.text };
+    const lock = held ?? (await this.#lock());
+    try {
+      const settled = await this.#io(() =>
+        settle(this.path, snapshot, async (s) => (await this.#decode(s, false)).ok !== false)
+      );
+      if (settled.kind === "changed") {
+        if (!settled.snapshot) return { text: undefined };
+        if (!held) {
+          await lock.release();
+          return this.#load(settled.snapshot, undefined);
+        }
+        return this.#load(settled.snapshot, held);
+      }
+      if (settled.kind === "busy") {
+        this.#logger.log(
+          "info",
+          "The token cache file is being rewritten by another program; it was left as it is.",
+        );
+        return { text: undefined };
+      }
+      return await this.#unreadable(settled.snapshot, decoded.reason, decoded.what);
+    } finally {
+      if (!held) await lock.release();
+    }
+  }
+
+  /** Under the lock: reports or keeps aside a file that stayed unreadable. */
   async #unreadable(
     snapshot: FileSnapshot,
     reason: PersistentCacheErrorReason,
     what: string,
-    locked: boolean,
-    cause?: unknown,
-  ): Promise<string | undefined> {
+  ): Promise<Loaded> {
     if (this.#options.onCorrupt === "throw") {
       throw new PersistentCacheError(
         reason,
         `The token cache ${this.path} ${what}. Move it away (or delete it) to start a new `
           + "cache, or use onCorrupt: \"backup\" to do so automatically.",
-        { path: this.path, cause },
+        { path: this.path },
       );
     }
-    const lock = locked ? undefined : await FileLock.acquire(this.lockPath, {
-      timeoutMs: this.#options.lockTimeoutMs,
-      staleAfterMs: this.#options.staleLockMs,
-    });
-    try {
-      // Only the very file judged unreadable is moved: a writer may have replaced it since
-      // (then that file is read instead; its version is learnt again on the next access).
-      if ((await this.#io(() => fileVersion(this.path))) !== snapshot.version) {
-        const again = await this.#io(() => readSnapshot(this.path));
-        return again ? this.#readable(again, true) : undefined;
-      }
-      const backup = await this.#io(() => keepAside(this.path));
-      this.#warn(
-        `The token cache ${this.path} ${what}; it was kept aside as ${backup} and a new `
-          + "cache started: sign in again.",
-      );
-      return undefined;
-    } finally {
-      await lock?.release();
+    // Only the very file judged unreadable is moved.
+    if ((await this.#io(() => fileVersion(this.path))) !== snapshot.version) {
+      return { text: undefined };
     }
+    const backup = await this.#io(() => keepAside(this.path));
+    this.#warn(
+      `The token cache ${this.path} ${what}; it was kept aside as ${backup} and a new `
+        + "cache started: sign in again.",
+    );
+    return { text: undefined };
   }
 
   #warn(message: string): void {
@@ -287,45 +505,35 @@ export class PersistentCache implements CachePlugin {
     return this.#keySource;
   }
 
-  /** Decrypts with the known key, then with the keyring's current one; undefined if neither. */
-  async #decrypt(bytes: Uint8Array): Promise<string | undefined> {
-    if (this.#key) {
-      try {
-        return await open(bytes, this.#key);
-      } catch {
-        // the key may have been replaced: ask the keyring again
-      }
-    }
-    const key = await (await this.#keys()).load();
-    if (!key) return undefined;
-    this.#key = key;
-    try {
-      return await open(bytes, key);
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** The key to encrypt with, created (under the lock, which the caller holds) if none. */
-  async #keyForWrite(): Promise<Uint8Array> {
-    const source = await this.#keys();
-    this.#key = (await source.load()) ?? (await source.create());
-    return this.#key;
-  }
-
   async #io<T>(operation: () => Promise<T>): Promise<T> {
     try {
       return await operation();
     } catch (err) {
-      if (err instanceof PersistentCacheError) throw err;
+      if (err instanceof PersistentCacheError || err instanceof Retry) throw err;
+      const code = (err as { code?: string; }).code;
       throw new PersistentCacheError(
         "io_error",
-        `The token cache ${this.path} cannot be read or written: ${(err as Error).message}. `
-          + "Check the file's and its folder's owner and permissions.",
-        { path: this.path, cause: err },
+        `The token cache ${this.path} cannot be read or written${code ? ` (${code})` : ""}. `
+          + "Check the file's and its folder's owner and permissions, and the free disk space.",
+        { path: this.path },
       );
     }
   }
+}
+
+/** Whether a cache holds no account and no refresh token (every account signed out). */
+function isSignedOut(doc: CacheDocument): boolean {
+  const count = (section: string) => {
+    const value = doc[section];
+    return typeof value === "object" && value !== null ? Object.keys(value).length : 0;
+  };
+  return count("Account") === 0 && count("RefreshToken") === 0;
+}
+
+async function unlinkIfPresent(path: string): Promise<void> {
+  await unlink(path).catch((err) => {
+    if ((err as { code?: string; }).code !== "ENOENT") throw err;
+  });
 }
 
 /**

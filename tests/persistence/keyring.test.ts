@@ -32,7 +32,7 @@ import { MAGIC } from "../../src/persistence/envelope.ts";
 import { createPersistentCache } from "../../src/persistence/persistent_cache.ts";
 import { requestContext, tokenResponse, user } from "../cache/helpers.ts";
 import { runFixture } from "../support/fixtures.ts";
-import { fromBase64, keyringSession, readCacheFile, skipUnless, tempFolder } from "./support.ts";
+import { fileKey, keyringSession, readCacheFile, skipUnless, tempFolder } from "./support.ts";
 
 const arity = (table: SymbolTable, name: string) => table[name].parameters.length;
 
@@ -129,9 +129,8 @@ describe("the Secret Service (gnome-keyring on a private bus)", { skip: noSessio
     );
     const bytes = new Uint8Array(readFileSync(path));
     assert.deepEqual(bytes.slice(0, MAGIC.length), MAGIC);
-    const stored = await store.lookup(name);
-    assert.ok(stored, "the key is in the keyring");
-    const key = fromBase64(stored);
+    const key = await fileKey(store, name, path);
+    assert.ok(key, "the key is in the keyring, under the id in the file's header");
     assert.equal(key.length, 32);
     const doc = await readCacheFile(path, key);
     assert.equal(Object.keys(doc.Account).length, 1);

@@ -10,7 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import type { SecretStore } from "../../ffi/keyring/failure.ts";
-import { isEncrypted, open } from "../../src/persistence/envelope.ts";
+import { isEncrypted, keyIdOf, open } from "../../src/persistence/envelope.ts";
+import { keyAccount } from "../../src/persistence/key_source.ts";
+import { canonicalCachePath } from "../../src/persistence/location.ts";
 import { repoPath } from "../support/paths.ts";
 
 /** A fresh temporary folder; remove it with the returned function. */
@@ -122,7 +124,7 @@ export async function readCacheFile(
 ): Promise<Record<string, Record<string, Record<string, unknown>>>> {
   const bytes = new Uint8Array(readFileSync(path));
   const text = isEncrypted(bytes)
-    ? await open(bytes, key ?? new Uint8Array(32))
+    ? await open(bytes, key ?? new Uint8Array(32), await canonicalCachePath(path))
     : new TextDecoder().decode(bytes);
   return JSON.parse(text);
 }
@@ -142,4 +144,15 @@ export function skipUnless(condition: boolean, reason: string): string | false {
   if (condition) return false;
   if (process.env.CI === "true") throw new Error(`required in CI: ${reason}`);
   return reason;
+}
+
+/** The key of an encrypted cache file, looked up in a secret store (by the id in its header). */
+export async function fileKey(
+  store: SecretStore,
+  name: string,
+  path: string,
+): Promise<Uint8Array | undefined> {
+  const bytes = new Uint8Array(readFileSync(path));
+  const text = await store.lookup(keyAccount(name, keyIdOf(bytes)));
+  return text === undefined ? undefined : fromBase64(text);
 }
