@@ -301,6 +301,22 @@ export class TokenCache {
   }
 
   /**
+   * The refresh token stored under a key (e.g. to see whether a refused one was replaced).
+   *
+   * @param key the key from {@link TokenCache.findRefreshToken}
+   * @returns the key and entry, or undefined when there is none
+   * @example
+   * ```ts
+   * import { TokenCache } from "./token_cache.ts";
+   * console.log(new TokenCache().findRefreshTokenByKey("some-key")); // undefined
+   * ```
+   */
+  findRefreshTokenByKey(key: string): RefreshTokenMatch | undefined {
+    const entity = this.#store.sections.RefreshToken.get(key);
+    return entity === undefined ? undefined : { key, entity };
+  }
+
+  /**
    * Finds the id token of an account for a client, in the account's tenant (or `tenantId`).
    *
    * @param query client, account and optionally the tenant
