@@ -22,13 +22,11 @@ import { dirname, join } from "node:path";
 import process from "node:process";
 import { after, before, describe, it } from "node:test";
 import { withCache } from "../../src/cache/plugin.ts";
-import { TokenCache } from "../../src/cache/token_cache.ts";
 import { isEncrypted, keyIdOf, MAGIC, MAGIC_V1, open } from "../../src/persistence/envelope.ts";
 import { PersistentCacheError } from "../../src/persistence/errors.ts";
 import { keyAccount } from "../../src/persistence/key_source.ts";
 import { canonicalCachePath } from "../../src/persistence/location.ts";
 import { FileLock } from "../../src/persistence/lock.ts";
-import { createPersistentCache } from "../../src/persistence/persistent_cache.ts";
 import { repoPath } from "../support/paths.ts";
 import {
   fromBase64,
