@@ -25,10 +25,19 @@ function isObject(value: unknown): value is Entry {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/**
+ * The entry being validated: its path (with its key, for the error's `path`) and how the
+ * message names it (by position: a key of a damaged file may hold anything, even a token).
+ */
+let current: { path: string; shown: string; } | undefined;
+
 function fail(path: string, what: string): never {
+  const shown = current && path.startsWith(current.path)
+    ? current.shown + path.slice(current.path.length)
+    : path;
   throw new CacheError(
     "wrong_shape",
-    `The token cache is not in MSAL's shared format: ${path} ${what}. The cache was not `
+    `The token cache is not in MSAL's shared format: ${shown} ${what}. The cache was not `
       + "changed; keep the file for diagnosis and sign in again to start a new one.",
     { path },
   );
@@ -160,12 +169,16 @@ export function parseCache(json: string): ParsedCache {
     if (raw !== undefined && raw !== null) {
       if (!isObject(raw)) fail(name, "is not a JSON object");
       let index = 0;
-      for (const [key, entry] of Object.entries(raw)) {
-        // Entries are named by position: a key of a damaged file may hold anything (a token).
-        const path = `${name} entry #${++index}`;
-        if (!isObject(entry)) fail(path, "is not a JSON object");
-        validators[name](entry, path);
-        map.set(key, entry);
+      try {
+        for (const [key, entry] of Object.entries(raw)) {
+          const path = `${name}[${JSON.stringify(key)}]`;
+          current = { path, shown: `${name} entry #${++index}` };
+          if (!isObject(entry)) fail(path, "is not a JSON object");
+          validators[name](entry, path);
+          map.set(key, entry);
+        }
+      } finally {
+        current = undefined;
       }
     }
     (sections as Record<string, Map<string, Entry>>)[name] = map;

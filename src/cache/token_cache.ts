@@ -114,6 +114,23 @@ export class TokenCache {
    * @returns JSON text
    */
   serialize(): string {
+    return JSON.stringify(this.toDocument());
+  }
+
+  /**
+   * The cache as a document of MSAL's shared format, without serializing it: what
+   * `JSON.parse(serialize())` would give, but sharing the entry objects with the cache (an
+   * entry is never changed in place: a change stores a new object), so that a caller can
+   * tell unchanged entries by identity. Treat it as read-only.
+   *
+   * @returns the sections (and any unknown top-level members)
+   * @example
+   * ```ts
+   * import { TokenCache } from "./token_cache.ts";
+   * console.log(Object.keys(new TokenCache().toDocument())); // ["Account", "IdToken", …]
+   * ```
+   */
+  toDocument(): Record<string, unknown> {
     const root: Record<string, unknown> = {};
     for (const name of CACHE_SECTIONS) root[name] = Object.fromEntries(this.#store.sections[name]);
     for (const [name, value] of this.#store.extra) {
@@ -124,7 +141,7 @@ export class TokenCache {
         configurable: true,
       });
     }
-    return JSON.stringify(root);
+    return root;
   }
 
   /**

@@ -80,6 +80,35 @@ export async function readSnapshot(path: string): Promise<FileSnapshot | undefin
 }
 
 /**
+ * The first bytes of the file (its header), or undefined when it does not exist.
+ *
+ * @param path the file
+ * @param length how many bytes at most
+ * @returns the bytes read
+ * @example
+ * ```ts
+ * import { readHeader } from "./atomic_file.ts";
+ * console.log(await readHeader("/tmp/cache.json", 24));
+ * ```
+ */
+export async function readHeader(path: string, length: number): Promise<Uint8Array | undefined> {
+  let handle;
+  try {
+    handle = await open(path, "r");
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+  try {
+    const buffer = new Uint8Array(length);
+    const { bytesRead } = await handle.read(buffer, 0, length, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
  * Creates the folder of `path` (and its parents) with owner-only permissions when missing.
  * Existing folders are left as they are.
  *

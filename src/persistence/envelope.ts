@@ -22,6 +22,8 @@ export const MAGIC: Uint8Array = new Uint8Array([0, 0x45, 0x41, 0x43, 0x41, 0x43
 const IV_BYTES = 12;
 /** Bytes of a key id (shown as 32 hex digits). */
 export const KEY_ID_BYTES = 16;
+/** The bytes that tell the format and key id (magic and key id). */
+export const HEADER_BYTES = 8 + KEY_ID_BYTES;
 
 function startsWith(bytes: Uint8Array, magic: Uint8Array): boolean {
   return bytes.length >= magic.length && magic.every((b, i) => bytes[i] === b);

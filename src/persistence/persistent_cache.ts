@@ -26,12 +26,13 @@ import {
   type FileSnapshot,
   fileVersion,
   keepAside,
+  readHeader,
   readSnapshot,
   removeBackups,
   removeLeftovers,
   writeAtomic,
 } from "./atomic_file.ts";
-import { isEncrypted, keyIdOf, open, seal } from "./envelope.ts";
+import { HEADER_BYTES, isEncrypted, keyIdOf, open, seal } from "./envelope.ts";
 import { PersistentCacheError, type PersistentCacheErrorReason } from "./errors.ts";
 import { plaintextProblem, settle } from "./file_reader.ts";
 import { type CacheKey, type CacheKeySource, openKeySource } from "./key_source.ts";
@@ -161,11 +162,27 @@ export class PersistentCache implements CachePlugin {
     if (state && state.version === (await this.#io(() => fileVersion(this.path)))) return;
     this.#states.delete(cache);
     const snapshot = await this.#io(() => readSnapshot(this.path));
-    const loaded = snapshot ? await this.#load(snapshot, undefined) : { text: undefined };
-    cache.deserialize(loaded.text ?? "{}");
+    let loaded = false;
+    if (snapshot) {
+      // The usual case parses the file once: deserialize validates it.
+      const decoded = await this.#decode(snapshot, true, false);
+      if (decoded.ok === true) {
+        try {
+          cache.deserialize(decoded.text);
+          loaded = true;
+        } catch {
+          // unreadable: judged below (re-read, kept aside or reported)
+        }
+      }
+      if (!loaded) {
+        const text = (await this.#load(snapshot, undefined)).text;
+        cache.deserialize(text ?? "{}");
+        loaded = text !== undefined;
+      }
+    } else cache.deserialize("{}");
     this.#states.set(cache, {
-      base: JSON.parse(cache.serialize()),
-      version: loaded.text === undefined ? undefined : snapshot?.version,
+      base: documentOf(cache),
+      version: loaded ? snapshot?.version : undefined,
     });
   }
 
@@ -186,7 +203,7 @@ export class PersistentCache implements CachePlugin {
     const cache = ctx.tokenCache;
     const state = this.#states.get(cache) ?? { base: {}, version: undefined };
     this.#states.delete(cache); // until the write succeeds: the next access reloads
-    const mine = JSON.parse(cache.serialize()) as CacheDocument;
+    const mine = documentOf(cache);
     await this.#io(() => ensureFolder(this.path));
     for (let attempt = 1;; attempt++) {
       const writeKey = this.#options.encryption === "keyring"
@@ -273,10 +290,15 @@ export class PersistentCache implements CachePlugin {
       this.#cleaned = true;
       await removeLeftovers(this.path).catch(() => 0);
     }
-    const snapshot = await this.#io(() => readSnapshot(this.path));
-    if (writeKey && snapshot) {
+    // The file as it is now: not read again when it is the version this process last saw.
+    const current = await this.#io(() => fileVersion(this.path));
+    const snapshot = current === undefined || current === state.version
+      ? undefined
+      : await this.#io(() => readSnapshot(this.path));
+    if (writeKey && current !== undefined) {
       // Write with the key the file already names, so every writer converges on one key.
-      const fileKeyId = keyIdOf(snapshot.bytes);
+      const header = snapshot?.bytes ?? (await this.#io(() => readHeader(this.path, HEADER_BYTES)));
+      const fileKeyId = header && keyIdOf(header);
       if (fileKeyId !== undefined && fileKeyId !== writeKey.keyId) {
         const known = this.#keyCache.get(fileKeyId);
         if (known === undefined) throw new Retry("key"); // look it up outside the lock
@@ -285,7 +307,7 @@ export class PersistentCache implements CachePlugin {
       }
     }
     let disk: CacheDocument = {};
-    if (snapshot && snapshot.version === state.version) disk = state.base;
+    if (current !== undefined && !snapshot) disk = state.base;
     else if (snapshot) {
       const loaded = await this.#load(snapshot, lock);
       // An unreadable file (kept aside, or being rewritten by a non-locking writer): nobody
@@ -294,7 +316,7 @@ export class PersistentCache implements CachePlugin {
     }
     const result = mergeCache(state.base, mine, disk);
     let version: string | undefined;
-    if (result.changed || !snapshot) {
+    if (result.changed || current === undefined) {
       const text = JSON.stringify(result.document);
       const bytes = writeKey
         ? await seal(text, writeKey.key, {
@@ -308,7 +330,7 @@ export class PersistentCache implements CachePlugin {
       version = await this.#io(() => writeAtomic(this.path, bytes, fence));
       if (writeKey && this.#ownKey?.key.keyId === writeKey.keyId) this.#ownKey.written = true;
     } else {
-      version = snapshot.version;
+      version = current;
     }
     return { merged: result.document, hasTheirs: result.hasTheirs, version };
   }
@@ -318,9 +340,9 @@ export class PersistentCache implements CachePlugin {
    * returns the key to write with (the file's, else one this process creates).
    */
   async #prepareKeys(): Promise<CacheKey> {
-    const snapshot = await this.#io(() => readSnapshot(this.path));
-    if (snapshot && isEncrypted(snapshot.bytes)) {
-      const keyId = keyIdOf(snapshot.bytes);
+    const header = await this.#io(() => readHeader(this.path, HEADER_BYTES));
+    if (header && isEncrypted(header)) {
+      const keyId = keyIdOf(header);
       const key = await this.#knownKey(keyId);
       if (key && keyId !== undefined) return { keyId, key };
     }
@@ -336,8 +358,8 @@ export class PersistentCache implements CachePlugin {
   async #dropUnusedKey(): Promise<void> {
     const own = this.#ownKey;
     if (!own || own.written) return;
-    const snapshot = await readSnapshot(this.path).catch(() => undefined);
-    const fileKeyId = snapshot ? keyIdOf(snapshot.bytes) : undefined;
+    const header = await readHeader(this.path, HEADER_BYTES).catch(() => undefined);
+    const fileKeyId = header ? keyIdOf(header) : undefined;
     if (fileKeyId === undefined || fileKeyId === own.key.keyId) return;
     this.#ownKey = undefined;
     this.#keyCache.delete(own.key.keyId);
@@ -362,7 +384,7 @@ export class PersistentCache implements CachePlugin {
    * Decodes one snapshot: decrypts (keys from memory, or from the keyring when
    * `mayUseKeyring`) and validates. Messages hold no text of the file.
    */
-  async #decode(snapshot: FileSnapshot, mayUseKeyring: boolean): Promise<Decoded> {
+  async #decode(snapshot: FileSnapshot, mayUseKeyring: boolean, validate = true): Promise<Decoded> {
     let text: string;
     if (isEncrypted(snapshot.bytes)) {
       if (this.#options.encryption === "plaintext") {
@@ -423,7 +445,7 @@ export class PersistentCache implements CachePlugin {
         );
       }
     }
-    const problem = plaintextProblem(text);
+    const problem = validate ? plaintextProblem(text) : undefined;
     if (problem !== undefined) {
       return { ok: false, reason: "corrupt", what: `is not a token cache (${problem})` };
     }
@@ -519,6 +541,16 @@ export class PersistentCache implements CachePlugin {
       );
     }
   }
+}
+
+/**
+ * The cache as a document: shared entry objects when the cache offers it (ours: unchanged
+ * entries are then told apart by identity, without serializing the whole cache), else
+ * parsed from its serialization.
+ */
+function documentOf(cache: SerializableTokenCache): CacheDocument {
+  const direct = (cache as { toDocument?: () => CacheDocument; }).toDocument;
+  return typeof direct === "function" ? direct.call(cache) : JSON.parse(cache.serialize());
 }
 
 /** Whether a cache holds no account and no refresh token (every account signed out). */

@@ -64,7 +64,7 @@ describe("a lock owner stopped past the stale limit, then resumed", {
         for (;;) {
           assert.ok(Date.now() < deadline, `the writer never held the lock: ${writer.stderr}`);
           const owner = lockOwner(path);
-          if (owner?.pid === writer.child.pid) {
+          if (owner && owner.pid === writer.child.pid) {
             process.kill(writer.child.pid!, "SIGSTOP");
             if (lockOwner(path)?.text === owner.text) break;
             process.kill(writer.child.pid!, "SIGCONT");
