@@ -234,7 +234,7 @@ export class NetworkClient {
               this.#settings.cachePlugin,
               rt,
             );
-            if (newer && attempts.length < 6) attempts.push({ rt: newer, familyId });
+            if (newer && attempts.length < 12) attempts.push({ rt: newer, familyId });
           }
           continue;
         }

@@ -18,9 +18,8 @@
  */
 
 import { unlink } from "node:fs/promises";
-import type { SecretStore } from "../../ffi/keyring/failure.ts";
 import type { CachePlugin, SerializableTokenCache, TokenCacheContext } from "../cache/plugin.ts";
-import { Logger, type LoggerOptions } from "../logger.ts";
+import { Logger } from "../logger.ts";
 import {
   ensureFolder,
   type FileSnapshot,
@@ -32,38 +31,17 @@ import {
   removeLeftovers,
   writeAtomic,
 } from "./atomic_file.ts";
-import { HEADER_BYTES, isEncrypted, keyIdOf, open, seal } from "./envelope.ts";
+import { HEADER_BYTES, isEncrypted, keyIdOf, seal } from "./envelope.ts";
 import { PersistentCacheError, type PersistentCacheErrorReason } from "./errors.ts";
+import { type Decrypted, FileKeys } from "./file_keys.ts";
 import { plaintextProblem, settle } from "./file_reader.ts";
-import { type CacheKey, type CacheKeySource, openKeySource } from "./key_source.ts";
+import type { CacheKey } from "./key_source.ts";
 import { canonicalCachePath, defaultCachePath } from "./location.ts";
 import { FileLock } from "./lock.ts";
 import { type CacheDocument, mergeCache } from "./merge.ts";
+import type { PersistentCacheOptions } from "./options.ts";
 
-/** Options of {@link createPersistentCache}. */
-export interface PersistentCacheOptions {
-  /**
-   * How the file is protected: `"keyring"` encrypts it with a key kept in the OS keyring
-   * (Secret Service on Linux, Keychain on macOS, DPAPI on Windows); `"plaintext"` writes
-   * MSAL's shared JSON format readable by other MSAL libraries, protected only by the
-   * file's permissions. Required: there is no silent fallback from one to the other.
-   */
-  encryption: "keyring" | "plaintext";
-  /** The cache file. Default: `<user cache folder>/entra-auth/<name>.json`. */
-  path?: string;
-  /** The cache's name: the default file name and the keyring entry. Default `token_cache`. */
-  name?: string;
-  /** The longest wait for another process's lock. Default 10 s. */
-  lockTimeoutMs?: number;
-  /** A lock older than this is taken over even if its owner seems alive. Default 30 s. */
-  staleLockMs?: number;
-  /** What to do with an unreadable file: keep it aside and start afresh, or throw. */
-  onCorrupt?: "backup" | "throw";
-  /** Where warnings go (default: `console.warn` for warnings, nothing else). */
-  logger?: LoggerOptions;
-  /** Keep the key in this store instead of the OS keyring (custom keyrings, tests). */
-  secretStore?: SecretStore;
-}
+export type { PersistentCacheOptions } from "./options.ts";
 
 /** What the plug-in knows about one in-memory cache. */
 interface CacheState {
@@ -77,11 +55,7 @@ interface CacheState {
 type Loaded = { text: string; } | { text: undefined; };
 
 /** What decoding one snapshot gave. */
-type Decoded =
-  | { ok: true; text: string; }
-  | { ok: false; reason: PersistentCacheErrorReason; what: string; }
-  /** Its key is not in memory, and keyring look-ups are not allowed now (under the lock). */
-  | { ok: "key"; };
+type Decoded = Decrypted;
 
 /** Thrown under the lock to start the write again: the lock was lost, or a key is needed. */
 class Retry extends Error {
@@ -120,14 +94,7 @@ export class PersistentCache implements CachePlugin {
   readonly #name: string;
   readonly #logger: Logger;
   readonly #states = new WeakMap<SerializableTokenCache, CacheState>();
-  #keySource: Promise<CacheKeySource> | undefined;
-  /**
-   * Keys known to this process, by key id ("" for the version-1 key of the cache's name);
-   * `null`: the keyring was asked and does not hold it.
-   */
-  readonly #keyCache = new Map<string, Uint8Array | null>();
-  /** The key this process created, and whether a file was ever written with it. */
-  #ownKey: { key: CacheKey; written: boolean; } | undefined;
+  readonly #keys: FileKeys;
   #canonical: string | undefined;
   #cleaned = false;
 
@@ -145,6 +112,7 @@ export class PersistentCache implements CachePlugin {
     this.path = options.path ?? defaultCachePath(this.#name);
     this.lockPath = `${this.path}.lock`;
     this.#logger = new Logger(options.logger);
+    this.#keys = new FileKeys(this.#name, this.path, options.secretStore);
   }
 
   /**
@@ -207,7 +175,7 @@ export class PersistentCache implements CachePlugin {
     await this.#io(() => ensureFolder(this.path));
     for (let attempt = 1;; attempt++) {
       const writeKey = this.#options.encryption === "keyring"
-        ? await this.#prepareKeys()
+        ? await this.#keys.forWrite(await this.#io(() => readHeader(this.path, HEADER_BYTES)))
         : undefined;
       const lock = await this.#lock();
       try {
@@ -235,7 +203,8 @@ export class PersistentCache implements CachePlugin {
         await lock.release();
       }
     }
-    await this.#dropUnusedKey();
+    const header = await readHeader(this.path, HEADER_BYTES).catch(() => undefined);
+    await this.#keys.dropUnused(header && keyIdOf(header));
   }
 
   /**
@@ -262,14 +231,7 @@ export class PersistentCache implements CachePlugin {
     } finally {
       await lock.release();
     }
-    if (this.#options.encryption === "keyring") {
-      const source = await this.#keys();
-      for (const id of new Set([keyId, this.#ownKey?.key.keyId])) {
-        if (id !== undefined) await source.remove(id);
-      }
-      this.#ownKey = undefined;
-      this.#keyCache.clear();
-    }
+    if (this.#options.encryption === "keyring") await this.#keys.removeAll(keyId);
   }
 
   #lock(): Promise<FileLock> {
@@ -300,7 +262,7 @@ export class PersistentCache implements CachePlugin {
       const header = snapshot?.bytes ?? (await this.#io(() => readHeader(this.path, HEADER_BYTES)));
       const fileKeyId = header && keyIdOf(header);
       if (fileKeyId !== undefined && fileKeyId !== writeKey.keyId) {
-        const known = this.#keyCache.get(fileKeyId);
+        const known = this.#keys.cached(fileKeyId);
         if (known === undefined) throw new Retry("key"); // look it up outside the lock
         // (null: the keyring lacks it; reading the file below reports key_not_found)
         if (known) writeKey = { keyId: fileKeyId, key: known };
@@ -328,51 +290,11 @@ export class PersistentCache implements CachePlugin {
         if (!(await lock.held())) throw new Retry("lock_lost");
       };
       version = await this.#io(() => writeAtomic(this.path, bytes, fence));
-      if (writeKey && this.#ownKey?.key.keyId === writeKey.keyId) this.#ownKey.written = true;
+      if (writeKey) this.#keys.written(writeKey.keyId);
     } else {
       version = current;
     }
     return { merged: result.document, hasTheirs: result.hasTheirs, version };
-  }
-
-  /**
-   * Outside the lock: loads the key the file names (or the version-1 key) into memory and
-   * returns the key to write with (the file's, else one this process creates).
-   */
-  async #prepareKeys(): Promise<CacheKey> {
-    const header = await this.#io(() => readHeader(this.path, HEADER_BYTES));
-    if (header && isEncrypted(header)) {
-      const keyId = keyIdOf(header);
-      const key = await this.#knownKey(keyId);
-      if (key && keyId !== undefined) return { keyId, key };
-    }
-    if (!this.#ownKey) {
-      const created = await (await this.#keys()).create();
-      this.#keyCache.set(created.keyId, created.key);
-      this.#ownKey = { key: created, written: false };
-    }
-    return this.#ownKey.key;
-  }
-
-  /** Removes the key this process created if the file ended up with another one. */
-  async #dropUnusedKey(): Promise<void> {
-    const own = this.#ownKey;
-    if (!own || own.written) return;
-    const header = await readHeader(this.path, HEADER_BYTES).catch(() => undefined);
-    const fileKeyId = header ? keyIdOf(header) : undefined;
-    if (fileKeyId === undefined || fileKeyId === own.key.keyId) return;
-    this.#ownKey = undefined;
-    this.#keyCache.delete(own.key.keyId);
-    await (await this.#keys()).remove(own.key.keyId);
-  }
-
-  /** A key from memory, else (when allowed) from the keyring; undefined when it has none. */
-  async #knownKey(keyId: string | undefined, reload = false): Promise<Uint8Array | undefined> {
-    const slot = keyId ?? "";
-    if (!reload && this.#keyCache.has(slot)) return this.#keyCache.get(slot) ?? undefined;
-    const key = await (await this.#keys()).load(keyId);
-    this.#keyCache.set(slot, key ?? null);
-    return key;
   }
 
   async #canonicalPath(): Promise<string> {
@@ -395,47 +317,11 @@ export class PersistentCache implements CachePlugin {
           { path: this.path },
         );
       }
-      const keyId = keyIdOf(snapshot.bytes);
-      const cached = this.#keyCache.get(keyId ?? "");
-      if (cached === undefined && !mayUseKeyring) return { ok: "key" };
-      // A key the keyring lacked is asked for again when look-ups are allowed.
-      const key = cached ?? (mayUseKeyring ? await this.#knownKey(keyId, true) : undefined);
-      const description = (await this.#keys()).description;
-      if (!key) {
-        return keyId === undefined
-          ? {
-            ok: false,
-            reason: "undecryptable",
-            what: `cannot be decrypted: ${description} holds no key for the cache "${this.#name}" `
-              + "(the key was removed or replaced)",
-          }
-          : {
-            ok: false,
-            reason: "key_not_found",
-            what: `is encrypted with the key ${keyId}, which ${description} does not hold (it `
-              + "was removed, or the file comes from another user or machine)",
-          };
-      }
-      try {
-        text = await open(snapshot.bytes, key, await this.#canonicalPath());
-      } catch {
-        // A version-1 key may have been replaced in the keyring: ask once more.
-        const fresh = keyId === undefined && cached && mayUseKeyring
-          ? await this.#knownKey(undefined, true)
-          : undefined;
-        const again = fresh
-          ? await open(snapshot.bytes, fresh, "").catch(() => undefined)
-          : undefined;
-        if (again === undefined) {
-          return {
-            ok: false,
-            reason: "undecryptable",
-            what: "cannot be decrypted with its key (the file was altered or damaged, or it "
-              + "was encrypted for another path and copied here)",
-          };
-        }
-        text = again;
-      }
+      const decrypted = await this.#keys.decrypt(snapshot.bytes, await this.#canonicalPath(), {
+        mayUseKeyring,
+      });
+      if (decrypted.ok !== true) return decrypted;
+      text = decrypted.text;
     } else {
       text = decoder.decode(snapshot.bytes);
       if (this.#options.encryption === "keyring" && text.trim() !== "") {
@@ -519,12 +405,6 @@ export class PersistentCache implements CachePlugin {
   #warn(message: string): void {
     if (this.#logger.enabled("warning")) this.#logger.log("warning", message);
     else console.warn(`entra-auth: ${message}`);
-  }
-
-  #keys(): Promise<CacheKeySource> {
-    this.#keySource ??= openKeySource(this.#name, this.path, this.#options.secretStore);
-    this.#keySource.catch(() => (this.#keySource = undefined));
-    return this.#keySource;
   }
 
   async #io<T>(operation: () => Promise<T>): Promise<T> {

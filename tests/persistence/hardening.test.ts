@@ -22,6 +22,7 @@ import { dirname, join } from "node:path";
 import process from "node:process";
 import { after, before, describe, it } from "node:test";
 import { withCache } from "../../src/cache/plugin.ts";
+import { TokenCache } from "../../src/cache/token_cache.ts";
 import { isEncrypted, keyIdOf, MAGIC, MAGIC_V1, open } from "../../src/persistence/envelope.ts";
 import { PersistentCacheError } from "../../src/persistence/errors.ts";
 import { keyAccount } from "../../src/persistence/key_source.ts";
@@ -180,10 +181,12 @@ describe("persistent cache hardening", () => {
   });
 
   describe("no token text in errors, causes or logs", () => {
-    const SECRET = "eyJ0eXAiOiJKV1QiLCJhbGciOi.SECRET-TOKEN-TEXT-4242";
+    // One identifier (Bun's parser quotes an unexpected identifier in its message).
+    const SECRET = "SECRETTOKENeyJ0eXAiOiJKV1QiLCJhbGciOi4242";
     const files: [string, string][] = [
       ["truncated JSON", `{"RefreshToken":{"k":{"secret":"${SECRET}`],
       ["a token where JSON starts", `${SECRET}{}`],
+      ["a token as a bare value", `{"RefreshToken": ${SECRET}}`],
       ["a token as an entry key", `{"AccessToken":{"${SECRET}":"x"}}`],
       [
         "a token as a wrong credential type",
@@ -225,7 +228,17 @@ describe("persistent cache hardening", () => {
           thrown instanceof PersistentCacheError && thrown.reason === "corrupt",
           String(thrown),
         );
-        for (const s of causes(thrown)) assert.equal(s.includes("SECRET-TOKEN"), false, s);
+        for (const s of causes(thrown)) assert.equal(s.includes("SECRETTOKEN"), false, s);
+        // The cache's own parser too (its error's message and cause chain).
+        const parseError = (() => {
+          try {
+            new TokenCache().deserialize(text);
+          } catch (err) {
+            return err;
+          }
+        })();
+        assert.ok(parseError, "the cache refuses it");
+        for (const s of causes(parseError)) assert.equal(s.includes("SECRETTOKEN"), false, s);
         const warned: string[] = [];
         const warn = console.warn;
         console.warn = (...args: unknown[]) => void warned.push(args.map(String).join(" "));
