@@ -203,8 +203,10 @@ export class PersistentCache implements CachePlugin {
         await lock.release();
       }
     }
-    const header = await readHeader(this.path, HEADER_BYTES).catch(() => undefined);
-    await this.#keys.dropUnused(header && keyIdOf(header));
+    if (this.#options.encryption === "keyring") {
+      const header = await readHeader(this.path, HEADER_BYTES).catch(() => undefined);
+      await this.#keys.dropUnused(header && keyIdOf(header));
+    }
   }
 
   /**
