@@ -130,7 +130,7 @@ describe("concurrent writers", { skip: runtimes.length === 0 && "no runtime bina
       runtimes.map((r) => r.name).join(", ")
     }) × 200 entries + shared rotations: nothing lost`,
     {
-      timeout: 110_000,
+      timeout: 170_000, // about 50 s on an idle 2-core machine
     },
     async () => {
       const path = join(folder.dir, "plain", "cache.json");
