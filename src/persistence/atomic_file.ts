@@ -5,6 +5,7 @@
  * @module
  */
 
+import { renameSync } from "node:fs";
 import { chmod, mkdir, open, readdir, rename, stat, unlink } from "node:fs/promises";
 import { platform } from "node:os";
 import { basename, dirname, join } from "node:path";
@@ -131,8 +132,10 @@ const TMP_MARK = ".tmp-";
  *
  * @param path the file
  * @param bytes the new content
- * @param fence called just before the rename; what it throws cancels the write (the
- *   temporary file is removed), e.g. when the lock was taken over meanwhile
+ * @param fence called just before the rename, synchronously with it (no other work runs in
+ *   between, so the window in which a stalled process could still be overtaken is a few
+ *   system calls); what it throws cancels the write (the temporary file is removed), e.g.
+ *   when the lock was taken over meanwhile
  * @returns the new file's version
  * @throws the I/O error, or the fence's (the temporary file is removed)
  * @example
@@ -144,7 +147,7 @@ const TMP_MARK = ".tmp-";
 export async function writeAtomic(
   path: string,
   bytes: Uint8Array,
-  fence?: () => Promise<void>,
+  fence?: () => void,
 ): Promise<string> {
   await ensureFolder(path);
   const random = crypto.getRandomValues(new Uint32Array(1))[0].toString(36);
@@ -157,8 +160,8 @@ export async function writeAtomic(
     } finally {
       await handle.close();
     }
-    await fence?.();
-    await rename(tmp, path);
+    fence?.();
+    renameSync(tmp, path);
   } catch (err) {
     await unlink(tmp).catch(() => {});
     throw err;

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { readFileSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
 import { lstat, open, readFile, stat, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import process from "node:process";
@@ -165,6 +165,33 @@ export class FileLock {
       const jitter = Math.random() * delay;
       await sleep(Math.min(delay + jitter, timeoutMs - waited + 1));
       delay = Math.min(delay * 2, MAX_DELAY_MS);
+    }
+  }
+
+  /**
+   * {@link FileLock.held}, synchronously: for the fence, so that nothing runs between the
+   * check and the rename it guards.
+   *
+   * @returns true while the lock is ours
+   * @example
+   * ```ts
+   * import { FileLock } from "./lock.ts";
+   * const lock = await FileLock.acquire("/tmp/example.lock");
+   * console.log(lock.heldSync()); // true
+   * await lock.release();
+   * ```
+   */
+  heldSync(): boolean {
+    if (this.#released) return false;
+    let fd: number | undefined;
+    try {
+      fd = openSync(this.path, "r");
+      if (fstatSync(fd).ino !== this.#ino) return false;
+      return readFileSync(fd, "utf8") === this.#text;
+    } catch {
+      return false;
+    } finally {
+      if (fd !== undefined) closeSync(fd);
     }
   }
 

@@ -288,8 +288,8 @@ export class PersistentCache implements CachePlugin {
           path: await this.#canonicalPath(),
         })
         : encoder.encode(text);
-      const fence = async () => {
-        if (!(await lock.held())) throw new Retry("lock_lost");
+      const fence = () => {
+        if (!lock.heldSync()) throw new Retry("lock_lost");
       };
       version = await this.#io(() => writeAtomic(this.path, bytes, fence));
       if (writeKey) this.#keys.written(writeKey.keyId);
