@@ -5,8 +5,11 @@
  * @module
  */
 
-/** `unavailable`: no keyring could be reached; `failed`: the keyring refused the operation. */
-export type KeyringFailureKind = "unavailable" | "failed";
+/**
+ * `unavailable`: no keyring could be reached; `locked`: the keyring (its collection) is
+ * locked and was not unlocked; `failed`: the keyring refused the operation.
+ */
+export type KeyringFailureKind = "unavailable" | "locked" | "failed";
 
 /**
  * A keyring operation failed.

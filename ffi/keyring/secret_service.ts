@@ -39,6 +39,8 @@ export const glibSymbols = {
   g_malloc0: { parameters: ["u64"], result: "pointer" },
   /** void g_error_free(GError *error) */
   g_error_free: { parameters: ["pointer"], result: "void" },
+  /** void g_list_free(GList *list) */
+  g_list_free: { parameters: ["pointer"], result: "void" },
 } as const satisfies SymbolTable;
 
 /** The libsecret functions used (libsecret-1.so.0). */
@@ -73,7 +75,44 @@ export const libsecretSymbols = {
   },
   /** void secret_password_free(gchar *password) (wipes, then frees) */
   secret_password_free: { parameters: ["pointer"], result: "void" },
+  /** SecretService *secret_service_get_sync(SecretServiceFlags flags, GCancellable *, GError **) */
+  secret_service_get_sync: {
+    parameters: ["i32", "pointer", "buffer"],
+    result: "pointer",
+    nonblocking: true,
+  },
+  /**
+   * GList *secret_service_search_sync(SecretService *service, const SecretSchema *schema,
+   *   GHashTable *attributes, SecretSearchFlags flags, GCancellable *, GError **)
+   */
+  secret_service_search_sync: {
+    parameters: ["pointer", "pointer", "pointer", "i32", "pointer", "buffer"],
+    result: "pointer",
+    nonblocking: true,
+  },
+  /**
+   * gint secret_service_unlock_sync(SecretService *service, GList *objects, GCancellable *,
+   *   GList **unlocked, GError **)
+   */
+  secret_service_unlock_sync: {
+    parameters: ["pointer", "pointer", "pointer", "buffer", "buffer"],
+    result: "i32",
+    nonblocking: true,
+  },
+  /** gboolean secret_item_get_locked(SecretItem *self) */
+  secret_item_get_locked: { parameters: ["pointer"], result: "i32" },
 } as const satisfies SymbolTable;
+
+/** The GObject functions used (libgobject-2.0.so.0). */
+export const gobjectSymbols = {
+  /** void g_object_unref(gpointer object) */
+  g_object_unref: { parameters: ["pointer"], result: "void" },
+} as const satisfies SymbolTable;
+
+/** `SECRET_SEARCH_ALL`: every matching item, locked ones included (no unlocking). */
+const SECRET_SEARCH_ALL = 1 << 1;
+/** `SECRET_SERVICE_NONE`. */
+const SECRET_SERVICE_NONE = 0;
 
 /** The C library functions used to find glib's hash functions and fill native memory. */
 export const libcSymbols = {
@@ -94,6 +133,7 @@ interface Loaded {
   backend: FfiBackend;
   glib: NativeLibrary<typeof glibSymbols>;
   secret: NativeLibrary<typeof libsecretSymbols>;
+  gobject: NativeLibrary<typeof gobjectSymbols>;
   schema: bigint;
   strHash: bigint;
   strEqual: bigint;
@@ -116,6 +156,7 @@ async function load(schemaName: string, attributeNames: readonly string[]): Prom
     );
   }
   const glib = await openLibrary(GLIB, glibSymbols);
+  const gobject = await openLibrary("libgobject-2.0.so.0", gobjectSymbols);
   const libc = await openLibrary("libc.so.6", libcSymbols);
   const handle = libc.symbols.dlopen(utf8(GLIB), RTLD_NOW);
   const sym = (name: string) => {
@@ -138,6 +179,7 @@ async function load(schemaName: string, attributeNames: readonly string[]): Prom
     backend,
     glib,
     secret,
+    gobject,
     schema,
     strHash: sym("g_str_hash"),
     strEqual: sym("g_str_equal"),
@@ -204,13 +246,74 @@ export class SecretServiceStore implements SecretStore {
         0n,
         error,
       );
-      if (found === 0n) return undefined;
+      if (found === 0n) {
+        await this.#unlockMatching(lib, attributes);
+        // Unlocked (or nothing locked): look again.
+        const again = await lib.secret.symbols.secret_password_lookupv_sync(
+          lib.schema,
+          attributes,
+          0n,
+          error,
+        );
+        if (again === 0n) return undefined;
+        try {
+          return lib.backend.readCString(again) ?? undefined;
+        } finally {
+          lib.secret.symbols.secret_password_free(again);
+        }
+      }
       try {
         return lib.backend.readCString(found) ?? undefined;
       } finally {
         lib.secret.symbols.secret_password_free(found);
       }
     });
+  }
+
+  /**
+   * When items matching `attributes` exist but are locked (libsecret's lookup then returns
+   * nothing, as for a missing secret), asks the Secret Service to unlock them (it may prompt
+   * the user) and throws a `locked` failure if they stay locked.
+   */
+  async #unlockMatching(lib: Loaded, attributes: bigint): Promise<void> {
+    const s = lib.secret.symbols;
+    const error = new BigUint64Array(1);
+    const service = await s.secret_service_get_sync(SECRET_SERVICE_NONE, 0n, error);
+    if (error[0] !== 0n) throw failureFrom(lib, error[0]);
+    try {
+      const list = await s.secret_service_search_sync(
+        service,
+        lib.schema,
+        attributes,
+        SECRET_SEARCH_ALL,
+        0n,
+        error,
+      );
+      if (error[0] !== 0n) throw failureFrom(lib, error[0]);
+      const items = readList(lib, list);
+      try {
+        if (!items.some((item) => s.secret_item_get_locked(item) !== 0)) return;
+        const unlocked = new BigUint64Array(1);
+        const count = await s.secret_service_unlock_sync(service, list, 0n, unlocked, error);
+        if (unlocked[0] !== 0n) {
+          for (const item of readList(lib, unlocked[0])) lib.gobject.symbols.g_object_unref(item);
+          lib.glib.symbols.g_list_free(unlocked[0]);
+        }
+        const why = error[0] !== 0n ? failureFrom(lib, error[0]).message : undefined;
+        if (count > 0 && !items.some((item) => s.secret_item_get_locked(item) !== 0)) return;
+        throw new KeyringFailure(
+          "locked",
+          `the keyring holding the secret is locked${
+            why ? ` and unlocking it failed: ${why}` : " and was not unlocked"
+          }`,
+        );
+      } finally {
+        for (const item of items) lib.gobject.symbols.g_object_unref(item);
+        if (list !== 0n) lib.glib.symbols.g_list_free(list);
+      }
+    } finally {
+      lib.gobject.symbols.g_object_unref(service);
+    }
   }
 
   async store(account: string, label: string, secret: string): Promise<void> {
@@ -240,6 +343,20 @@ export class SecretServiceStore implements SecretStore {
   }
 }
 
+/** The `data` pointers of a `GList` (`{ gpointer data; GList *next; GList *prev; }`). */
+function readList(lib: Loaded, list: bigint): bigint[] {
+  const out: bigint[] = [];
+  for (let node = list; node !== 0n && out.length < 10_000;) {
+    const raw = lib.backend.readBytes(node, 16);
+    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    out.push(view.getBigUint64(0, true));
+    node = view.getBigUint64(8, true);
+  }
+  return out;
+}
+
+const LOCKED = /locked/i;
+
 const UNREACHABLE =
   /connect|ServiceUnknown|not provided by any|autolaunch|DBUS_SESSION_BUS_ADDRESS|No such file|refused|not activatable|Failed to execute program/i;
 
@@ -251,5 +368,10 @@ function failureFrom(lib: Loaded, gerror: bigint): KeyringFailure {
   );
   const message = lib.backend.readCString(messagePointer) ?? "unknown error";
   lib.glib.symbols.g_error_free(gerror);
-  return new KeyringFailure(UNREACHABLE.test(message) ? "unavailable" : "failed", message);
+  const kind = UNREACHABLE.test(message)
+    ? "unavailable"
+    : LOCKED.test(message)
+    ? "locked"
+    : "failed";
+  return new KeyringFailure(kind, message);
 }

@@ -31,10 +31,19 @@ function isObject(value: unknown): value is Entry {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/**
+ * The entry being validated: its path (with its key, for the error's `path`) and how the
+ * message names it (by position: a key of a damaged file may hold anything, even a token).
+ */
+let current: { path: string; shown: string; } | undefined;
+
 function fail(path: string, what: string): never {
+  const shown = current && path.startsWith(current.path)
+    ? current.shown + path.slice(current.path.length)
+    : path;
   throw new CacheError(
     "wrong_shape",
-    `The token cache is not in MSAL's shared format: ${path} ${what}. The cache was not `
+    `The token cache is not in MSAL's shared format: ${shown} ${what}. The cache was not `
       + "changed; keep the file for diagnosis and sign in again to start a new one.",
     { path },
   );
@@ -87,7 +96,7 @@ const validators: { [S in CacheSection]: (entry: Entry, path: string) => void; }
     if (
       type !== CredentialType.ACCESS_TOKEN.toLowerCase()
       && type !== CredentialType.ACCESS_TOKEN_WITH_AUTH_SCHEME.toLowerCase()
-    ) fail(`${path}.credential_type`, `is ${JSON.stringify(entry.credential_type)}`);
+    ) fail(`${path}.credential_type`, "is not the section's credential type");
     requireString(entry, "realm", path);
     requireString(entry, "target", path);
     timestamp(entry, "expires_on", path, true);
@@ -101,14 +110,14 @@ const validators: { [S in CacheSection]: (entry: Entry, path: string) => void; }
   RefreshToken(entry, path) {
     credential(entry, path);
     if (String(entry.credential_type).toLowerCase() !== "refreshtoken") {
-      fail(`${path}.credential_type`, `is ${JSON.stringify(entry.credential_type)}`);
+      fail(`${path}.credential_type`, "is not the section's credential type");
     }
     optionalString(entry, "family_id", path);
   },
   IdToken(entry, path) {
     credential(entry, path);
     if (String(entry.credential_type).toLowerCase() !== "idtoken") {
-      fail(`${path}.credential_type`, `is ${JSON.stringify(entry.credential_type)}`);
+      fail(`${path}.credential_type`, "is not the section's credential type");
     }
     requireString(entry, "realm", path);
   },
@@ -158,12 +167,14 @@ export function parseCache(json: string): ParsedCache {
   let root: unknown;
   try {
     root = JSON.parse(json);
-  } catch (cause) {
+  } catch (err) {
+    // The parser's own message is not kept: some runtimes quote the text (a token) in it.
+    const at = /position (\d+)/.exec(String((err as Error)?.message))?.[1];
     throw new CacheError(
       "not_json",
       "The serialized token cache is not valid JSON (truncated or corrupt). The cache was not "
-        + "changed; keep the file for diagnosis and sign in again to start a new one.",
-      { cause },
+        + "changed; keep the file for diagnosis and sign in again to start a new one."
+        + (at === undefined ? "" : ` (The first error is at character ${at}.)`),
     );
   }
   if (!isObject(root)) fail("the top level", "is not a JSON object");
@@ -174,17 +185,23 @@ export function parseCache(json: string): ParsedCache {
     const map = new Map<string, Entry>();
     if (raw !== undefined && raw !== null) {
       if (!isObject(raw)) fail(name, "is not a JSON object");
-      for (const [key, entry] of Object.entries(raw)) {
-        const path = `${name}[${JSON.stringify(key)}]`;
-        if (!isObject(entry)) fail(path, "is not a JSON object");
-        try {
-          validators[name](entry, path);
-        } catch (err) {
-          if (!(err instanceof SkipEntry)) throw err;
-          skipped.push(err.path);
-          continue;
+      let index = 0;
+      try {
+        for (const [key, entry] of Object.entries(raw)) {
+          const path = `${name}[${JSON.stringify(key)}]`;
+          current = { path, shown: `${name} entry #${++index}` };
+          if (!isObject(entry)) fail(path, "is not a JSON object");
+          try {
+            validators[name](entry, path);
+          } catch (err) {
+            if (!(err instanceof SkipEntry)) throw err;
+            skipped.push(err.path);
+            continue;
+          }
+          map.set(key, entry);
         }
-        map.set(key, entry);
+      } finally {
+        current = undefined;
       }
     }
     (sections as Record<string, Map<string, Entry>>)[name] = map;

@@ -122,6 +122,23 @@ export class TokenCache {
    * @returns JSON text
    */
   serialize(): string {
+    return JSON.stringify(this.toDocument());
+  }
+
+  /**
+   * The cache as a document of MSAL's shared format, without serializing it: what
+   * `JSON.parse(serialize())` would give, but sharing the entry objects with the cache (an
+   * entry is never changed in place: a change stores a new object), so that a caller can
+   * tell unchanged entries by identity. Treat it as read-only.
+   *
+   * @returns the sections (and any unknown top-level members)
+   * @example
+   * ```ts
+   * import { TokenCache } from "./token_cache.ts";
+   * console.log(Object.keys(new TokenCache().toDocument())); // ["Account", "IdToken", …]
+   * ```
+   */
+  toDocument(): Record<string, unknown> {
     const root: Record<string, unknown> = {};
     for (const name of CACHE_SECTIONS) root[name] = Object.fromEntries(this.#store.sections[name]);
     for (const [name, value] of this.#store.extra) {
@@ -132,7 +149,7 @@ export class TokenCache {
         configurable: true,
       });
     }
-    return JSON.stringify(root);
+    return root;
   }
 
   /**
@@ -310,6 +327,22 @@ export class TokenCache {
   }
 
   /**
+   * The refresh token stored under a key (e.g. to see whether a refused one was replaced).
+   *
+   * @param key the key from {@link TokenCache.findRefreshToken}
+   * @returns the key and entry, or undefined when there is none
+   * @example
+   * ```ts
+   * import { TokenCache } from "./token_cache.ts";
+   * console.log(new TokenCache().findRefreshTokenByKey("some-key")); // undefined
+   * ```
+   */
+  findRefreshTokenByKey(key: string): RefreshTokenMatch | undefined {
+    const entity = this.#store.sections.RefreshToken.get(key);
+    return entity === undefined ? undefined : { key, entity };
+  }
+
+  /**
    * Finds the id token of an account for a client, in the account's tenant (or `tenantId`).
    *
    * @param query client, account and optionally the tenant
@@ -383,10 +416,25 @@ export class TokenCache {
   /**
    * Removes a refresh token (e.g. one the server rejected with `invalid_grant`).
    *
+   * With `onlyIfSecret`, it is a compare-and-delete: the entry is removed only if it still
+   * holds that secret. Pass the refused token's secret, so that a newer refresh token stored
+   * under the same key meanwhile (another process signed in again, or rotated it) stays.
+   *
    * @param key the key from {@link TokenCache.findRefreshToken}
-   * @returns whether it was there
+   * @param onlyIfSecret remove only if the stored secret is this one
+   * @returns whether it was removed
+   * @example
+   * ```ts
+   * import { TokenCache } from "./token_cache.ts";
+   * const cache = new TokenCache();
+   * console.log(cache.removeRefreshToken("some-key", "the-refused-secret")); // false
+   * ```
    */
-  removeRefreshToken(key: string): boolean {
+  removeRefreshToken(key: string, onlyIfSecret?: string): boolean {
+    if (onlyIfSecret !== undefined) {
+      const stored = this.#store.sections.RefreshToken.get(key);
+      if (!stored || stored.secret !== onlyIfSecret) return false;
+    }
     return this.#remove("RefreshToken", key);
   }
 

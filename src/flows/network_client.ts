@@ -9,6 +9,7 @@
 
 import { withCache } from "../cache/plugin.ts";
 import type { CachePlugin } from "../cache/plugin.ts";
+import { settleRefusedRefreshToken } from "../cache/refused_refresh_token.ts";
 import { authenticationResultFrom } from "../cache/result.ts";
 import { TokenCache } from "../cache/token_cache.ts";
 import { InteractionRequiredError, ServerError } from "../errors.ts";
@@ -245,11 +246,13 @@ export class NetworkClient {
           // The server rejected this refresh token: it is dead, remove it.
           const dead = err.server?.error === "invalid_grant" || err.server?.error === "bad_token";
           if (dead) {
-            await withCache(
+            // Compare-and-delete, after a short wait for another process's newer token.
+            const newer = await settleRefusedRefreshToken(
               this.cache,
               this.#settings.cachePlugin,
-              (c) => c.removeRefreshToken(rt.key),
+              rt,
             );
+            if (newer && attempts.length < 12) attempts.push({ rt: newer, familyId });
           }
           continue;
         }

@@ -5,10 +5,12 @@
  * @module
  */
 
-import { mkdir, open, readdir, rename, stat, unlink } from "node:fs/promises";
+import { renameSync } from "node:fs";
+import { chmod, mkdir, open, readdir, rename, stat, unlink } from "node:fs/promises";
 import { platform } from "node:os";
 import { basename, dirname, join } from "node:path";
 import process from "node:process";
+import { checkOwnership } from "./ownership.ts";
 
 /** What was read from the cache file. */
 export interface FileSnapshot {
@@ -51,7 +53,8 @@ export async function fileVersion(path: string): Promise<string | undefined> {
  *
  * @param path the file
  * @returns its bytes and version
- * @throws the I/O error for anything but a missing file
+ * @throws the I/O error for anything but a missing file; PersistentCacheError
+ *   `insecure_file` when the file belongs to another user or others may write it
  * @example
  * ```ts
  * import { readSnapshot } from "./atomic_file.ts";
@@ -69,8 +72,38 @@ export async function readSnapshot(path: string): Promise<FileSnapshot | undefin
   }
   try {
     const info = await handle.stat();
+    checkOwnership(path, info, "token cache");
     const bytes = new Uint8Array(await handle.readFile());
     return { bytes, version: versionOf(info) };
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The first bytes of the file (its header), or undefined when it does not exist.
+ *
+ * @param path the file
+ * @param length how many bytes at most
+ * @returns the bytes read
+ * @example
+ * ```ts
+ * import { readHeader } from "./atomic_file.ts";
+ * console.log(await readHeader("/tmp/cache.json", 24));
+ * ```
+ */
+export async function readHeader(path: string, length: number): Promise<Uint8Array | undefined> {
+  let handle;
+  try {
+    handle = await open(path, "r");
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+  try {
+    const buffer = new Uint8Array(length);
+    const { bytesRead } = await handle.read(buffer, 0, length, 0);
+    return buffer.subarray(0, bytesRead);
   } finally {
     await handle.close();
   }
@@ -99,15 +132,23 @@ const TMP_MARK = ".tmp-";
  *
  * @param path the file
  * @param bytes the new content
+ * @param fence called just before the rename, synchronously with it (no other work runs in
+ *   between, so the window in which a stalled process could still be overtaken is a few
+ *   system calls); what it throws cancels the write (the temporary file is removed), e.g.
+ *   when the lock was taken over meanwhile
  * @returns the new file's version
- * @throws the I/O error (the temporary file is removed)
+ * @throws the I/O error, or the fence's (the temporary file is removed)
  * @example
  * ```ts
  * import { writeAtomic } from "./atomic_file.ts";
  * await writeAtomic("/tmp/entra-auth-example/cache.json", new TextEncoder().encode("{}"));
  * ```
  */
-export async function writeAtomic(path: string, bytes: Uint8Array): Promise<string> {
+export async function writeAtomic(
+  path: string,
+  bytes: Uint8Array,
+  fence?: () => void,
+): Promise<string> {
   await ensureFolder(path);
   const random = crypto.getRandomValues(new Uint32Array(1))[0].toString(36);
   const tmp = `${path}${TMP_MARK}${process.pid}-${random}`;
@@ -119,7 +160,8 @@ export async function writeAtomic(path: string, bytes: Uint8Array): Promise<stri
     } finally {
       await handle.close();
     }
-    await rename(tmp, path);
+    fence?.();
+    renameSync(tmp, path);
   } catch (err) {
     await unlink(tmp).catch(() => {});
     throw err;
@@ -177,9 +219,56 @@ export async function removeLeftovers(path: string, minAgeMs = 60_000): Promise<
   return removed;
 }
 
+/** How many `.corrupt-*` backups of one cache are kept (the oldest are removed). */
+export const MAX_BACKUPS = 3;
+const BACKUP_MARK = ".corrupt-";
+
+/**
+ * The `.corrupt-*` backups of a cache file, oldest first.
+ *
+ * @param path the cache file
+ * @returns the backups' paths
+ * @example
+ * ```ts
+ * import { listBackups } from "./atomic_file.ts";
+ * console.log(await listBackups("/tmp/entra-auth-example/cache.json")); // []
+ * ```
+ */
+export async function listBackups(path: string): Promise<string[]> {
+  const prefix = basename(path) + BACKUP_MARK;
+  let names: string[];
+  try {
+    names = await readdir(dirname(path));
+  } catch {
+    return [];
+  }
+  return names.filter((n) => n.startsWith(prefix)).sort().map((n) => join(dirname(path), n));
+}
+
+/**
+ * Removes every `.corrupt-*` backup of a cache file (they hold tokens in clear when the
+ * cache was plaintext).
+ *
+ * @param path the cache file
+ * @returns how many were removed
+ * @example
+ * ```ts
+ * import { removeBackups } from "./atomic_file.ts";
+ * console.log(await removeBackups("/tmp/entra-auth-example/cache.json")); // 0
+ * ```
+ */
+export async function removeBackups(path: string): Promise<number> {
+  let removed = 0;
+  for (const file of await listBackups(path)) {
+    if (await unlink(file).then(() => true, () => false)) removed++;
+  }
+  return removed;
+}
+
 /**
  * Moves an unreadable cache file aside as `<path>.corrupt-<timestamp>` so that nothing is
- * lost, and a new cache can start.
+ * lost, and a new cache can start. The backup is made owner-only (0600); at most
+ * {@link MAX_BACKUPS} are kept, the oldest removed.
  *
  * @param path the file
  * @returns the backup's path
@@ -191,15 +280,20 @@ export async function removeLeftovers(path: string, minAgeMs = 60_000): Promise<
  */
 export async function keepAside(path: string): Promise<string> {
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-  let backup = `${path}.corrupt-${stamp}`;
+  let backup = `${path}${BACKUP_MARK}${stamp}`;
   for (let n = 1;; n++) {
     try {
       await stat(backup);
-      backup = `${path}.corrupt-${stamp}-${n}`;
+      backup = `${path}${BACKUP_MARK}${stamp}-${n}`;
     } catch {
       break;
     }
   }
   await rename(path, backup);
+  if (platform() !== "win32") await chmod(backup, 0o600).catch(() => {});
+  const all = await listBackups(path);
+  for (const old of all.slice(0, Math.max(0, all.length - MAX_BACKUPS))) {
+    if (old !== backup) await unlink(old).catch(() => {});
+  }
   return backup;
 }

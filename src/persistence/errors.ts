@@ -22,7 +22,15 @@ export type PersistentCacheErrorReason =
   /** The file is encrypted and the cache was opened with `encryption: "plaintext"`. */
   | "encrypted_file"
   /** Reading, writing or renaming the file failed (permissions, disk full, …). */
-  | "io_error";
+  | "io_error"
+  /** The keyring (its collection) is locked, and unlocking it failed or was refused. */
+  | "keyring_locked"
+  /** The file names the key it was encrypted with, and the keyring does not hold it. */
+  | "key_not_found"
+  /** The cache or lock file belongs to another user, or others may write it (POSIX). */
+  | "insecure_file"
+  /** The lock was taken over while this process held it (stalled past `staleLockMs`), repeatedly. */
+  | "lock_lost";
 
 /** Options of {@link PersistentCacheError}. */
 export interface PersistentCacheErrorOptions extends EntraAuthErrorOptions {

@@ -6,19 +6,34 @@
  * @module
  */
 
+import { unlink } from "node:fs/promises";
 import { platform } from "node:os";
 import type { KeyringFailure, SecretStore } from "../../ffi/keyring/failure.ts";
 import { readSnapshot, writeAtomic } from "./atomic_file.ts";
+import { newKeyId } from "./envelope.ts";
 import { PersistentCacheError } from "./errors.ts";
 
-/** Keeps the cache's encryption key. */
+/** A key and its id (the id is in the header of the files it encrypts). */
+export interface CacheKey {
+  keyId: string;
+  key: Uint8Array;
+}
+
+/** Keeps the cache's encryption keys: one per file, named by the id in the file's header. */
 export interface CacheKeySource {
   /** What keeps the key, for messages. */
   readonly description: string;
-  /** The stored key, or undefined when there is none yet. */
-  load(): Promise<Uint8Array | undefined>;
-  /** Generates a random 256-bit key, stores it, and returns it. */
-  create(): Promise<Uint8Array>;
+  /**
+   * The stored key with this id, or undefined when there is none.
+   *
+   * @param keyId the id from the file's header; undefined for the one key of a version-1
+   *   file (stored under the cache's name)
+   */
+  load(keyId?: string): Promise<Uint8Array | undefined>;
+  /** Generates a random 256-bit key under a new random id, stores it, and returns both. */
+  create(): Promise<CacheKey>;
+  /** Removes the key with this id (a key that lost the race to encrypt the file). */
+  remove(keyId: string): Promise<void>;
 }
 
 const SERVICE = "entra-auth";
@@ -79,18 +94,27 @@ export function keyringError(
 ): PersistentCacheError {
   const failure = err as Partial<KeyringFailure>;
   const detail = err instanceof Error ? err.message : String(err);
+  if (failure.kind === "locked") {
+    return new PersistentCacheError(
+      "keyring_locked",
+      `The token cache is encrypted with a key kept in ${description}, which is locked: `
+        + `${detail}. Unlock the keyring (log in to the desktop session, or unlock it in the `
+        + "keyring manager) and retry; the cache file was left as it is.",
+      { path },
+    );
+  }
   if (failure.kind === "unavailable") {
     return new PersistentCacheError(
       "keyring_unavailable",
       `The token cache is encrypted with a key kept in ${description}, which cannot be `
         + `reached: ${detail}. ${unavailableAdvice(os)}`,
-      { path, cause: err },
+      { path },
     );
   }
   return new PersistentCacheError(
     "keyring_error",
     `${description} refused the token cache's key: ${detail}. Unlock the keyring and retry.`,
-    { path, cause: err },
+    { path },
   );
 }
 
@@ -107,43 +131,68 @@ class SecretStoreKeySource implements CacheKeySource {
     this.#path = path;
   }
 
-  async load(): Promise<Uint8Array | undefined> {
+  async load(keyId?: string): Promise<Uint8Array | undefined> {
     let text: string | undefined;
     try {
-      text = await this.#store.lookup(this.#account);
+      text = await this.#store.lookup(keyAccount(this.#account, keyId));
     } catch (err) {
       throw keyringError(err, this.description, this.#path);
     }
     return text === undefined ? undefined : fromBase64(text);
   }
 
-  async create(): Promise<Uint8Array> {
+  async create(): Promise<CacheKey> {
     const key = crypto.getRandomValues(new Uint8Array(KEY_BYTES));
+    const keyId = newKeyId();
     try {
+      // A new id per key: two processes creating keys at once store two entries, never one
+      // over the other; the file's header says which one encrypted it.
       await this.#store.store(
-        this.#account,
-        `entra-auth token cache key (${this.#account})`,
+        keyAccount(this.#account, keyId),
+        `entra-auth token cache key (${this.#account}, ${keyId})`,
         toBase64(key),
       );
     } catch (err) {
       throw keyringError(err, this.description, this.#path);
     }
-    return key;
+    return { keyId, key };
   }
+
+  async remove(keyId: string): Promise<void> {
+    await this.#store.clear(keyAccount(this.#account, keyId)).catch(() => false);
+  }
+}
+
+/**
+ * The keyring account of a key: `<name>#<key id>`, or `<name>` for a version-1 file's key.
+ *
+ * @param name the cache's name
+ * @param keyId the key's id (undefined: the version-1 key)
+ * @returns the account
+ * @example
+ * ```ts
+ * import { keyAccount } from "./key_source.ts";
+ * console.log(keyAccount("token_cache", "00112233445566778899aabbccddeeff"));
+ * ```
+ */
+export function keyAccount(name: string, keyId?: string): string {
+  return keyId === undefined ? name : `${name}#${keyId}`;
 }
 
 class DpapiKeySource implements CacheKeySource {
   readonly description = "Windows DPAPI";
-  readonly #keyPath: string;
   readonly #path: string;
 
-  constructor(keyPath: string, path: string) {
-    this.#keyPath = keyPath;
+  constructor(path: string) {
     this.#path = path;
   }
 
-  async load(): Promise<Uint8Array | undefined> {
-    const sealed = await readSnapshot(this.#keyPath);
+  #keyPath(keyId?: string): string {
+    return keyId === undefined ? `${this.#path}.key` : `${this.#path}.${keyId}.key`;
+  }
+
+  async load(keyId?: string): Promise<Uint8Array | undefined> {
+    const sealed = await readSnapshot(this.#keyPath(keyId));
     if (!sealed) return undefined;
     const { dpapiUnprotect } = await import("../../ffi/keyring/dpapi.ts");
     try {
@@ -154,8 +203,9 @@ class DpapiKeySource implements CacheKeySource {
     }
   }
 
-  async create(): Promise<Uint8Array> {
+  async create(): Promise<CacheKey> {
     const key = crypto.getRandomValues(new Uint8Array(KEY_BYTES));
+    const keyId = newKeyId();
     const { dpapiProtect } = await import("../../ffi/keyring/dpapi.ts");
     let sealed: Uint8Array;
     try {
@@ -163,8 +213,12 @@ class DpapiKeySource implements CacheKeySource {
     } catch (err) {
       throw keyringError(err, this.description, this.#path);
     }
-    await writeAtomic(this.#keyPath, sealed);
-    return key;
+    await writeAtomic(this.#keyPath(keyId), sealed);
+    return { keyId, key };
+  }
+
+  async remove(keyId: string): Promise<void> {
+    await unlink(this.#keyPath(keyId)).catch(() => {});
   }
 }
 
@@ -172,15 +226,15 @@ class DpapiKeySource implements CacheKeySource {
  * The key source of this OS.
  *
  * @param name the cache's name (the keyring entry's account)
- * @param path the cache file (on Windows the sealed key is `<path>.key`)
+ * @param path the cache file (on Windows the sealed keys are `<path>.<key id>.key`)
  * @param store a secret store to use instead of the OS's (tests, custom keyrings)
  * @returns the key source
  * @example
  * ```ts
  * import { openKeySource } from "./key_source.ts";
  * const source = await openKeySource("default", "/tmp/cache.json");
- * const key = (await source.load()) ?? (await source.create());
- * console.log(key.length); // 32
+ * const { keyId, key } = await source.create();
+ * console.log(keyId, key.length); // … 32
  * ```
  */
 export async function openKeySource(
@@ -191,7 +245,7 @@ export async function openKeySource(
   if (store) return new SecretStoreKeySource(store, name, path);
   switch (platform()) {
     case "win32":
-      return new DpapiKeySource(`${path}.key`, path);
+      return new DpapiKeySource(path);
     case "darwin": {
       const { KeychainStore } = await import("../../ffi/keyring/keychain.ts");
       return new SecretStoreKeySource(new KeychainStore(SERVICE), name, path);

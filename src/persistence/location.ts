@@ -6,8 +6,9 @@
  * @module
  */
 
+import { realpath } from "node:fs/promises";
 import { homedir, platform } from "node:os";
-import { join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import process from "node:process";
 
 /** What the default location depends on (all read from the process when omitted). */
@@ -46,4 +47,26 @@ export function defaultCachePath(name = "token_cache", inputs: LocationInputs = 
   // The XDG spec: a relative value is invalid and must be ignored.
   const base = xdg && xdg.startsWith("/") ? xdg : join(home, ".cache");
   return join(base, "entra-auth", file);
+}
+
+/**
+ * The cache file's canonical path, which a version-2 encrypted file is bound to: the real
+ * path of its folder (symbolic links resolved) and its name. A file copied to another path
+ * no longer decrypts there.
+ *
+ * @param path the cache file
+ * @returns the canonical path (the absolute path, when the folder does not exist yet)
+ * @example
+ * ```ts
+ * import { canonicalCachePath } from "./location.ts";
+ * console.log(await canonicalCachePath("/tmp/cache.json"));
+ * ```
+ */
+export async function canonicalCachePath(path: string): Promise<string> {
+  const absolute = resolve(path);
+  try {
+    return join(await realpath(dirname(absolute)), basename(absolute));
+  } catch {
+    return absolute;
+  }
 }

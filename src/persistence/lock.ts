@@ -11,11 +11,12 @@
  * @module
  */
 
-import { readFileSync } from "node:fs";
-import { open, readFile, stat, unlink } from "node:fs/promises";
+import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
+import { lstat, open, readFile, stat, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import process from "node:process";
 import { PersistentCacheError } from "./errors.ts";
+import { checkOwnership } from "./ownership.ts";
 
 /** How long to wait for the lock, and when to consider it abandoned. */
 export interface LockOptions {
@@ -102,11 +103,13 @@ export class FileLock {
   /** The lock file. */
   readonly path: string;
   readonly #text: string;
+  readonly #ino: number | bigint;
   #released = false;
 
-  private constructor(path: string, text: string) {
+  private constructor(path: string, text: string, ino: number | bigint) {
     this.path = path;
     this.#text = text;
+    this.#ino = ino;
   }
 
   /**
@@ -136,6 +139,7 @@ export class FileLock {
     let delay = 1;
     let last: { text: string; owner?: LockOwner; } | undefined;
     for (;;) {
+      const waited = Date.now() - started;
       const text = JSON.stringify(
         {
           pid: process.pid,
@@ -144,35 +148,81 @@ export class FileLock {
           nonce,
         } satisfies LockOwner,
       );
-      try {
-        const handle = await open(path, "wx", 0o600);
-        try {
-          await handle.writeFile(text);
-        } finally {
-          await handle.close();
-        }
-        return new FileLock(path, text);
-      } catch (err) {
-        if ((err as { code?: string; }).code !== "EEXIST") {
-          throw new PersistentCacheError(
-            "io_error",
-            `Cannot create the lock file ${path}: ${(err as Error).message}. Check that its `
-              + "folder exists and is writable by this user.",
-            { path, cause: err },
-          );
-        }
-      }
+      const created = await create(path, text);
+      if (created !== undefined) return new FileLock(path, text, created);
       const holder = await inspect(path);
-      if (holder === undefined) continue; // released meanwhile: try at once
-      last = holder;
-      if (isStale(holder, staleAfterMs)) {
-        if (await breakLock(path, holder.text)) continue;
+      if (holder !== undefined) {
+        last = holder;
+        if (isStale(holder, staleAfterMs) && (await breakLock(path, holder.text))) continue;
+      } else if (waited >= timeoutMs) {
+        throw timeoutError(path, waited, last?.owner);
+      } else {
+        // Released between our create and our read: retry at once, but never spin.
+        await sleep(1);
+        continue;
       }
-      const waited = Date.now() - started;
       if (waited >= timeoutMs) throw timeoutError(path, waited, last.owner);
       const jitter = Math.random() * delay;
       await sleep(Math.min(delay + jitter, timeoutMs - waited + 1));
       delay = Math.min(delay * 2, MAX_DELAY_MS);
+    }
+  }
+
+  /**
+   * {@link FileLock.held}, synchronously: for the fence, so that nothing runs between the
+   * check and the rename it guards.
+   *
+   * @returns true while the lock is ours
+   * @example
+   * ```ts
+   * import { FileLock } from "./lock.ts";
+   * const lock = await FileLock.acquire("/tmp/example.lock");
+   * console.log(lock.heldSync()); // true
+   * await lock.release();
+   * ```
+   */
+  heldSync(): boolean {
+    if (this.#released) return false;
+    let fd: number | undefined;
+    try {
+      fd = openSync(this.path, "r");
+      if (fstatSync(fd).ino !== this.#ino) return false;
+      return readFileSync(fd, "utf8") === this.#text;
+    } catch {
+      return false;
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+  }
+
+  /**
+   * Whether this process still holds the lock: the lock file is the very one it created
+   * (same inode) with the content it wrote. False once another process took it over (this
+   * one held it past `staleAfterMs`, e.g. stopped or suspended). Call it just before a
+   * write that must not land after a takeover (the fence).
+   *
+   * @returns true while the lock is ours
+   * @example
+   * ```ts
+   * import { FileLock } from "./lock.ts";
+   * const lock = await FileLock.acquire("/tmp/example.lock");
+   * console.log(await lock.held()); // true
+   * await lock.release();
+   * ```
+   */
+  async held(): Promise<boolean> {
+    if (this.#released) return false;
+    try {
+      const handle = await open(this.path, "r");
+      try {
+        const info = await handle.stat();
+        if (info.ino !== this.#ino) return false;
+        return (await handle.readFile("utf8")) === this.#text;
+      } finally {
+        await handle.close();
+      }
+    } catch {
+      return false;
     }
   }
 
@@ -195,6 +245,72 @@ export class FileLock {
     await unlink(this.path).catch(() => {});
     return true;
   }
+}
+
+/**
+ * Creates the lock file exclusively and writes `text` into it.
+ *
+ * @returns the new file's inode, or undefined when the lock exists
+ * @throws PersistentCacheError `io_error` naming the path when it cannot be created or
+ *   written (the partial file is removed: a full disk leaves no empty lock behind), or when
+ *   the path is not a lock file at all (a folder, a symlink); `insecure_file` when the
+ *   existing lock belongs to another user or others may write it
+ */
+async function create(path: string, text: string): Promise<number | bigint | undefined> {
+  let handle;
+  try {
+    handle = await open(path, "wx", 0o600);
+  } catch (err) {
+    if ((err as { code?: string; }).code !== "EEXIST") {
+      throw ioError(path, "Cannot create the lock file", err);
+    }
+    await checkExisting(path);
+    return undefined;
+  }
+  try {
+    await handle.writeFile(text);
+    const ino = (await handle.stat()).ino;
+    await handle.close();
+    return ino;
+  } catch (err) {
+    await handle.close().catch(() => {});
+    await unlink(path).catch(() => {});
+    throw ioError(path, "Cannot write the lock file", err);
+  }
+}
+
+/** Refuses a lock path that no release or takeover could ever clear, or that is not safe. */
+async function checkExisting(path: string): Promise<void> {
+  let info;
+  try {
+    info = await lstat(path);
+  } catch {
+    return; // released meanwhile
+  }
+  if (!info.isFile()) {
+    const what = info.isDirectory()
+      ? "a folder"
+      : info.isSymbolicLink()
+      ? "a symbolic link"
+      : "not a file";
+    throw new PersistentCacheError(
+      "io_error",
+      `The lock file ${path} is ${what}, not a lock this library created; nothing can take it `
+        + "over. Remove it (if nothing else uses it), or choose another cache path.",
+      { path },
+    );
+  }
+  checkOwnership(path, info, "lock file");
+}
+
+function ioError(path: string, what: string, err: unknown): PersistentCacheError {
+  const code = (err as { code?: string; }).code;
+  return new PersistentCacheError(
+    "io_error",
+    `${what} ${path}${code ? ` (${code})` : ""}. Check that its folder exists, is writable by `
+      + "this user and that the disk is not full.",
+    { path },
+  );
 }
 
 async function inspect(
@@ -235,7 +351,14 @@ async function breakLock(path: string, staleText: string): Promise<boolean> {
   }
   try {
     const current = await readFile(path, "utf8").catch(() => undefined);
-    if (current === staleText) await unlink(path).catch(() => {});
+    if (current === staleText) {
+      try {
+        await unlink(path);
+      } catch (err) {
+        const code = (err as { code?: string; }).code;
+        if (code !== "ENOENT") throw ioError(path, "Cannot remove the stale lock file", err);
+      }
+    }
     return true;
   } finally {
     await unlink(breaker).catch(() => {});

@@ -64,7 +64,8 @@ function canonical(value: unknown, skip?: string): string {
 }
 
 function same(a: unknown, b: unknown, skip?: string): boolean {
-  if (a === undefined || b === undefined) return a === b;
+  if (a === b) return true; // the same object: unchanged (entries are never changed in place)
+  if (a === undefined || b === undefined) return false;
   // Fast path: the same writer usually keeps the same field order.
   if (JSON.stringify(a) === JSON.stringify(b)) return true;
   return canonical(a, skip) === canonical(b, skip);

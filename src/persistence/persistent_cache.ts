@@ -17,50 +17,31 @@
  * @module
  */
 
-import type { SecretStore } from "../../ffi/keyring/failure.ts";
-import { parseCache } from "../cache/parse.ts";
+import { unlink } from "node:fs/promises";
 import type { CachePlugin, SerializableTokenCache, TokenCacheContext } from "../cache/plugin.ts";
-import { Logger, type LoggerOptions } from "../logger.ts";
+import { Logger } from "../logger.ts";
 import {
   ensureFolder,
   type FileSnapshot,
   fileVersion,
   keepAside,
+  readHeader,
   readSnapshot,
+  removeBackups,
   removeLeftovers,
   writeAtomic,
 } from "./atomic_file.ts";
-import { isEncrypted, open, seal } from "./envelope.ts";
+import { HEADER_BYTES, isEncrypted, keyIdOf, seal } from "./envelope.ts";
 import { PersistentCacheError, type PersistentCacheErrorReason } from "./errors.ts";
-import { type CacheKeySource, openKeySource } from "./key_source.ts";
-import { defaultCachePath } from "./location.ts";
+import { type Decrypted, FileKeys } from "./file_keys.ts";
+import { plaintextProblem, settle } from "./file_reader.ts";
+import type { CacheKey } from "./key_source.ts";
+import { canonicalCachePath, defaultCachePath } from "./location.ts";
 import { FileLock } from "./lock.ts";
 import { type CacheDocument, mergeCache } from "./merge.ts";
+import type { PersistentCacheOptions } from "./options.ts";
 
-/** Options of {@link createPersistentCache}. */
-export interface PersistentCacheOptions {
-  /**
-   * How the file is protected: `"keyring"` encrypts it with a key kept in the OS keyring
-   * (Secret Service on Linux, Keychain on macOS, DPAPI on Windows); `"plaintext"` writes
-   * MSAL's shared JSON format readable by other MSAL libraries, protected only by the
-   * file's permissions. Required: there is no silent fallback from one to the other.
-   */
-  encryption: "keyring" | "plaintext";
-  /** The cache file. Default: `<user cache folder>/entra-auth/<name>.json`. */
-  path?: string;
-  /** The cache's name: the default file name and the keyring entry. Default `token_cache`. */
-  name?: string;
-  /** The longest wait for another process's lock. Default 10 s. */
-  lockTimeoutMs?: number;
-  /** A lock older than this is taken over even if its owner seems alive. Default 30 s. */
-  staleLockMs?: number;
-  /** What to do with an unreadable file: keep it aside and start afresh, or throw. */
-  onCorrupt?: "backup" | "throw";
-  /** Where warnings go (default: `console.warn` for warnings, nothing else). */
-  logger?: LoggerOptions;
-  /** Keep the key in this store instead of the OS keyring (custom keyrings, tests). */
-  secretStore?: SecretStore;
-}
+export type { PersistentCacheOptions } from "./options.ts";
 
 /** What the plug-in knows about one in-memory cache. */
 interface CacheState {
@@ -69,6 +50,22 @@ interface CacheState {
   /** That file's version, or undefined when there was no file. */
   version: string | undefined;
 }
+
+/** What reading the file gave: its text, or nothing usable (and whether it still exists). */
+type Loaded = { text: string; } | { text: undefined; };
+
+/** What decoding one snapshot gave. */
+type Decoded = Decrypted;
+
+/** Thrown under the lock to start the write again: the lock was lost, or a key is needed. */
+class Retry extends Error {
+  constructor(readonly why: "lock_lost" | "key") {
+    super(why);
+  }
+}
+
+/** How many times a write starts again (lock taken over, new key needed) before giving up. */
+const MAX_ATTEMPTS = 4;
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
@@ -97,8 +94,8 @@ export class PersistentCache implements CachePlugin {
   readonly #name: string;
   readonly #logger: Logger;
   readonly #states = new WeakMap<SerializableTokenCache, CacheState>();
-  #keySource: Promise<CacheKeySource> | undefined;
-  #key: Uint8Array | undefined;
+  readonly #keys: FileKeys;
+  #canonical: string | undefined;
   #cleaned = false;
 
   /** @param options see {@link PersistentCacheOptions} */
@@ -121,6 +118,7 @@ export class PersistentCache implements CachePlugin {
     this.path = options.path ?? defaultCachePath(this.#name);
     this.lockPath = `${this.path}.lock`;
     this.#logger = new Logger(options.logger);
+    this.#keys = new FileKeys(this.#name, this.path, options.secretStore);
   }
 
   /**
@@ -128,8 +126,9 @@ export class PersistentCache implements CachePlugin {
    * process last read or wrote it).
    *
    * @param ctx the access's context
-   * @throws PersistentCacheError `keyring_unavailable`, `keyring_error`, `encrypted_file`,
-   *   `io_error`, or `corrupt` / `undecryptable` with `onCorrupt: "throw"`
+   * @throws PersistentCacheError `keyring_unavailable`, `keyring_locked`, `keyring_error`,
+   *   `encrypted_file`, `insecure_file`, `io_error`, or `corrupt` / `undecryptable` /
+   *   `key_not_found` with `onCorrupt: "throw"`
    */
   async beforeCacheAccess(ctx: TokenCacheContext): Promise<void> {
     const cache = ctx.tokenCache;
@@ -137,75 +136,185 @@ export class PersistentCache implements CachePlugin {
     if (state && state.version === (await this.#io(() => fileVersion(this.path)))) return;
     this.#states.delete(cache);
     const snapshot = await this.#io(() => readSnapshot(this.path));
-    const text = snapshot ? await this.#readable(snapshot, false) : undefined;
-    cache.deserialize(text ?? "{}");
+    let loaded = false;
+    if (snapshot) {
+      // The usual case parses the file once: deserialize validates it.
+      const decoded = await this.#decode(snapshot, true, false);
+      if (decoded.ok === true) {
+        try {
+          cache.deserialize(decoded.text);
+          loaded = true;
+        } catch {
+          // unreadable: judged below (re-read, kept aside or reported)
+        }
+      }
+      if (!loaded) {
+        const text = (await this.#load(snapshot, undefined)).text;
+        cache.deserialize(text ?? "{}");
+        loaded = text !== undefined;
+      }
+    } else cache.deserialize("{}");
     this.#states.set(cache, {
-      base: JSON.parse(cache.serialize()),
-      version: text === undefined ? undefined : snapshot?.version,
+      base: documentOf(cache),
+      version: loaded ? snapshot?.version : undefined,
     });
   }
 
   /**
    * Saves the cache's changes, if any: under the lock, merged into the file as it is now,
-   * written atomically. The cache then holds the merged contents.
+   * written atomically. The cache then holds the merged contents. Keyring look-ups (which
+   * may prompt) happen before the lock is taken; just before the file is replaced, the
+   * lock is checked to be still ours (a process stalled past `staleLockMs` whose lock was
+   * taken over merges again instead of writing an out-of-date file).
    *
    * @param ctx the access's context
-   * @throws PersistentCacheError `lock_timeout`, `keyring_unavailable`, `keyring_error`,
-   *   `io_error`, or `corrupt` / `undecryptable` with `onCorrupt: "throw"`
+   * @throws PersistentCacheError `lock_timeout`, `lock_lost`, `keyring_unavailable`,
+   *   `keyring_locked`, `keyring_error`, `insecure_file`, `io_error`, or `corrupt` /
+   *   `undecryptable` / `key_not_found` with `onCorrupt: "throw"`
    */
   async afterCacheAccess(ctx: TokenCacheContext): Promise<void> {
     if (!ctx.cacheHasChanged) return;
     const cache = ctx.tokenCache;
     const state = this.#states.get(cache) ?? { base: {}, version: undefined };
     this.#states.delete(cache); // until the write succeeds: the next access reloads
-    const mine = JSON.parse(cache.serialize()) as CacheDocument;
+    const mine = documentOf(cache);
     await this.#io(() => ensureFolder(this.path));
-    const lock = await FileLock.acquire(this.lockPath, {
-      timeoutMs: this.#options.lockTimeoutMs,
-      staleAfterMs: this.#options.staleLockMs,
-    });
-    let merged: CacheDocument;
-    let hasTheirs: boolean;
-    let version: string | undefined;
-    try {
-      if (!this.#cleaned) {
-        this.#cleaned = true;
-        await removeLeftovers(this.path).catch(() => 0);
+    for (let attempt = 1;; attempt++) {
+      const writeKey = this.#options.encryption === "keyring"
+        ? await this.#keys.forWrite(await this.#io(() => readHeader(this.path, HEADER_BYTES)))
+        : undefined;
+      const lock = await this.#lock();
+      try {
+        const { merged, hasTheirs, version } = await this.#commit(state, mine, writeKey, lock);
+        // The cache holds what it wrote; if the file also holds others' changes, the next
+        // access loads them (lazily: a short-lived process often makes no further access).
+        if (!hasTheirs) this.#states.set(cache, { base: merged, version });
+        if (isSignedOut(merged)) await removeBackups(this.path).catch(() => 0);
+        break;
+      } catch (err) {
+        if (!(err instanceof Retry)) throw err;
+        if (attempt >= MAX_ATTEMPTS) {
+          throw new PersistentCacheError(
+            err.why === "lock_lost" ? "lock_lost" : "keyring_error",
+            err.why === "lock_lost"
+              ? `The token cache ${this.path} lock was taken over ${attempt} times while this `
+                + "process held it (it was stopped or too slow, past staleLockMs); nothing was "
+                + "written. Retry; if it recurs, raise staleLockMs."
+              : `The token cache ${this.path} changed its encryption key ${attempt} times while `
+                + "this process wrote; nothing was written. Retry.",
+            { path: this.path },
+          );
+        }
+      } finally {
+        await lock.release();
       }
-      const snapshot = await this.#io(() => readSnapshot(this.path));
-      let disk: CacheDocument = {};
-      if (snapshot && snapshot.version === state.version) disk = state.base;
-      else if (snapshot) {
-        const text = await this.#readable(snapshot, true);
-        // An unreadable file was kept aside: nobody else's changes can be recovered from it.
-        disk = text === undefined ? state.base : JSON.parse(text);
-      }
-      const result = mergeCache(state.base, mine, disk);
-      merged = result.document;
-      hasTheirs = result.hasTheirs;
-      if (result.changed || !snapshot) {
-        const text = JSON.stringify(merged);
-        const bytes = this.#options.encryption === "keyring"
-          ? await seal(text, await this.#keyForWrite())
-          : encoder.encode(text);
-        version = await this.#io(() => writeAtomic(this.path, bytes));
-      } else {
-        version = snapshot.version;
-      }
-    } finally {
-      await lock.release();
     }
-    // The cache holds what it wrote; if the file also holds others' changes, the next access
-    // loads them (lazily: a short-lived process often makes no further access).
-    if (!hasTheirs) this.#states.set(cache, { base: merged, version });
+    if (this.#options.encryption === "keyring") {
+      const header = await readHeader(this.path, HEADER_BYTES).catch(() => undefined);
+      await this.#keys.dropUnused(header && keyIdOf(header));
+    }
   }
 
   /**
-   * The file's JSON text, validated; undefined when it was unreadable and kept aside.
+   * Removes the cache file, its `.corrupt-*` backups and the key(s) this process knows it
+   * by (sign-out of every account, or a reset). Other processes start afresh on their next
+   * access.
    *
-   * @param locked whether the caller holds the lock (else it is taken to move a bad file)
+   * @throws PersistentCacheError `lock_timeout`, `insecure_file`, `io_error`
+   * @example
+   * ```ts
+   * import { createPersistentCache } from "@entra-auth/core";
+   * const cache = createPersistentCache({ encryption: "plaintext", path: "/tmp/example-cache.json" });
+   * await cache.clear();
+   * ```
    */
-  async #readable(snapshot: FileSnapshot, locked: boolean): Promise<string | undefined> {
+  async clear(): Promise<void> {
+    const lock = await this.#lock();
+    let keyId: string | undefined;
+    try {
+      const snapshot = await this.#io(() => readSnapshot(this.path));
+      if (snapshot) keyId = keyIdOf(snapshot.bytes);
+      await this.#io(() => unlinkIfPresent(this.path));
+      await removeBackups(this.path);
+    } finally {
+      await lock.release();
+    }
+    if (this.#options.encryption === "keyring") await this.#keys.removeAll(keyId);
+  }
+
+  #lock(): Promise<FileLock> {
+    return FileLock.acquire(this.lockPath, {
+      timeoutMs: this.#options.lockTimeoutMs,
+      staleAfterMs: this.#options.staleLockMs,
+    });
+  }
+
+  /** Under the lock: re-read, merge, write (fenced). */
+  async #commit(
+    state: CacheState,
+    mine: CacheDocument,
+    writeKey: CacheKey | undefined,
+    lock: FileLock,
+  ): Promise<{ merged: CacheDocument; hasTheirs: boolean; version: string | undefined; }> {
+    if (!this.#cleaned) {
+      this.#cleaned = true;
+      await removeLeftovers(this.path).catch(() => 0);
+    }
+    // The file as it is now: not read again when it is the version this process last saw.
+    const current = await this.#io(() => fileVersion(this.path));
+    const snapshot = current === undefined || current === state.version
+      ? undefined
+      : await this.#io(() => readSnapshot(this.path));
+    if (writeKey && current !== undefined) {
+      // Write with the key the file already names, so every writer converges on one key.
+      const header = snapshot?.bytes ?? (await this.#io(() => readHeader(this.path, HEADER_BYTES)));
+      const fileKeyId = header && keyIdOf(header);
+      if (fileKeyId !== undefined && fileKeyId !== writeKey.keyId) {
+        const known = this.#keys.cached(fileKeyId);
+        if (known === undefined) throw new Retry("key"); // look it up outside the lock
+        // (null: the keyring lacks it; reading the file below reports key_not_found)
+        if (known) writeKey = { keyId: fileKeyId, key: known };
+      }
+    }
+    let disk: CacheDocument = {};
+    if (current !== undefined && !snapshot) disk = state.base;
+    else if (snapshot) {
+      const loaded = await this.#load(snapshot, lock);
+      // An unreadable file (kept aside, or being rewritten by a non-locking writer): nobody
+      // else's changes can be recovered from it; ours are written (last writer wins).
+      disk = loaded.text === undefined ? state.base : JSON.parse(loaded.text);
+    }
+    const result = mergeCache(state.base, mine, disk);
+    let version: string | undefined;
+    if (result.changed || current === undefined) {
+      const text = JSON.stringify(result.document);
+      const bytes = writeKey
+        ? await seal(text, writeKey.key, {
+          keyId: writeKey.keyId,
+          path: await this.#canonicalPath(),
+        })
+        : encoder.encode(text);
+      const fence = () => {
+        if (!lock.heldSync()) throw new Retry("lock_lost");
+      };
+      version = await this.#io(() => writeAtomic(this.path, bytes, fence));
+      if (writeKey) this.#keys.written(writeKey.keyId);
+    } else {
+      version = current;
+    }
+    return { merged: result.document, hasTheirs: result.hasTheirs, version };
+  }
+
+  async #canonicalPath(): Promise<string> {
+    this.#canonical ??= await canonicalCachePath(this.path);
+    return this.#canonical;
+  }
+
+  /**
+   * Decodes one snapshot: decrypts (keys from memory, or from the keyring when
+   * `mayUseKeyring`) and validates. Messages hold no text of the file.
+   */
+  async #decode(snapshot: FileSnapshot, mayUseKeyring: boolean, validate = true): Promise<Decoded> {
     let text: string;
     if (isEncrypted(snapshot.bytes)) {
       if (this.#options.encryption === "plaintext") {
@@ -216,17 +325,11 @@ export class PersistentCache implements CachePlugin {
           { path: this.path },
         );
       }
-      const decrypted = await this.#decrypt(snapshot.bytes);
-      if (decrypted === undefined) {
-        return this.#unreadable(
-          snapshot,
-          "undecryptable",
-          "cannot be decrypted with the key in the keyring (the key was removed or replaced, "
-            + "or the file was altered)",
-          locked,
-        );
-      }
-      text = decrypted;
+      const decrypted = await this.#keys.decrypt(snapshot.bytes, await this.#canonicalPath(), {
+        mayUseKeyring,
+      });
+      if (decrypted.ok !== true) return decrypted;
+      text = decrypted.text;
     } else {
       text = decoder.decode(snapshot.bytes);
       if (this.#options.encryption === "keyring" && text.trim() !== "") {
@@ -236,50 +339,75 @@ export class PersistentCache implements CachePlugin {
         );
       }
     }
-    try {
-      parseCache(text);
-    } catch (err) {
-      const why = (err as Error).message.split(". ")[0];
-      return this.#unreadable(snapshot, "corrupt", `is not a token cache (${why})`, locked, err);
+    const problem = validate ? plaintextProblem(text) : undefined;
+    if (problem !== undefined) {
+      return { ok: false, reason: "corrupt", what: `is not a token cache (${problem})` };
     }
-    return text;
+    return { ok: true, text };
   }
 
+  /**
+   * The file's JSON text, validated. An unreadable file is read again a few times (under the
+   * lock) before anything is decided: one that changes meanwhile is being rewritten by
+   * another writer and is left alone; one that stays the same is corrupt and kept aside
+   * (or, with `onCorrupt: "throw"`, reported).
+   *
+   * @param held the lock when the caller holds it (then no keyring look-up is made)
+   */
+  async #load(snapshot: FileSnapshot, held: FileLock | undefined): Promise<Loaded> {
+    const decoded = await this.#decode(snapshot, !held);
+    if (decoded.ok === "key") throw new Retry("key");
+    if (decoded.ok) return { text: decoded.text };
+    const lock = held ?? (await this.#lock());
+    try {
+      const settled = await this.#io(() =>
+        settle(this.path, snapshot, async (s) => (await this.#decode(s, false)).ok !== false)
+      );
+      if (settled.kind === "changed") {
+        if (!settled.snapshot) return { text: undefined };
+        if (!held) {
+          await lock.release();
+          return this.#load(settled.snapshot, undefined);
+        }
+        return this.#load(settled.snapshot, held);
+      }
+      if (settled.kind === "busy") {
+        this.#logger.log(
+          "info",
+          "The token cache file is being rewritten by another program; it was left as it is.",
+        );
+        return { text: undefined };
+      }
+      return await this.#unreadable(settled.snapshot, decoded.reason, decoded.what);
+    } finally {
+      if (!held) await lock.release();
+    }
+  }
+
+  /** Under the lock: reports or keeps aside a file that stayed unreadable. */
   async #unreadable(
     snapshot: FileSnapshot,
     reason: PersistentCacheErrorReason,
     what: string,
-    locked: boolean,
-    cause?: unknown,
-  ): Promise<string | undefined> {
+  ): Promise<Loaded> {
     if (this.#options.onCorrupt === "throw") {
       throw new PersistentCacheError(
         reason,
         `The token cache ${this.path} ${what}. Move it away (or delete it) to start a new `
           + "cache, or use onCorrupt: \"backup\" to do so automatically.",
-        { path: this.path, cause },
+        { path: this.path },
       );
     }
-    const lock = locked ? undefined : await FileLock.acquire(this.lockPath, {
-      timeoutMs: this.#options.lockTimeoutMs,
-      staleAfterMs: this.#options.staleLockMs,
-    });
-    try {
-      // Only the very file judged unreadable is moved: a writer may have replaced it since
-      // (then that file is read instead; its version is learnt again on the next access).
-      if ((await this.#io(() => fileVersion(this.path))) !== snapshot.version) {
-        const again = await this.#io(() => readSnapshot(this.path));
-        return again ? this.#readable(again, true) : undefined;
-      }
-      const backup = await this.#io(() => keepAside(this.path));
-      this.#warn(
-        `The token cache ${this.path} ${what}; it was kept aside as ${backup} and a new `
-          + "cache started: sign in again.",
-      );
-      return undefined;
-    } finally {
-      await lock?.release();
+    // Only the very file judged unreadable is moved.
+    if ((await this.#io(() => fileVersion(this.path))) !== snapshot.version) {
+      return { text: undefined };
     }
+    const backup = await this.#io(() => keepAside(this.path));
+    this.#warn(
+      `The token cache ${this.path} ${what}; it was kept aside as ${backup} and a new `
+        + "cache started: sign in again.",
+    );
+    return { text: undefined };
   }
 
   #warn(message: string): void {
@@ -287,51 +415,45 @@ export class PersistentCache implements CachePlugin {
     else console.warn(`entra-auth: ${message}`);
   }
 
-  #keys(): Promise<CacheKeySource> {
-    this.#keySource ??= openKeySource(this.#name, this.path, this.#options.secretStore);
-    this.#keySource.catch(() => (this.#keySource = undefined));
-    return this.#keySource;
-  }
-
-  /** Decrypts with the known key, then with the keyring's current one; undefined if neither. */
-  async #decrypt(bytes: Uint8Array): Promise<string | undefined> {
-    if (this.#key) {
-      try {
-        return await open(bytes, this.#key);
-      } catch {
-        // the key may have been replaced: ask the keyring again
-      }
-    }
-    const key = await (await this.#keys()).load();
-    if (!key) return undefined;
-    this.#key = key;
-    try {
-      return await open(bytes, key);
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** The key to encrypt with, created (under the lock, which the caller holds) if none. */
-  async #keyForWrite(): Promise<Uint8Array> {
-    const source = await this.#keys();
-    this.#key = (await source.load()) ?? (await source.create());
-    return this.#key;
-  }
-
   async #io<T>(operation: () => Promise<T>): Promise<T> {
     try {
       return await operation();
     } catch (err) {
-      if (err instanceof PersistentCacheError) throw err;
+      if (err instanceof PersistentCacheError || err instanceof Retry) throw err;
+      const code = (err as { code?: string; }).code;
       throw new PersistentCacheError(
         "io_error",
-        `The token cache ${this.path} cannot be read or written: ${(err as Error).message}. `
-          + "Check the file's and its folder's owner and permissions.",
-        { path: this.path, cause: err },
+        `The token cache ${this.path} cannot be read or written${code ? ` (${code})` : ""}. `
+          + "Check the file's and its folder's owner and permissions, and the free disk space.",
+        { path: this.path },
       );
     }
   }
+}
+
+/**
+ * The cache as a document: shared entry objects when the cache offers it (ours: unchanged
+ * entries are then told apart by identity, without serializing the whole cache), else
+ * parsed from its serialization.
+ */
+function documentOf(cache: SerializableTokenCache): CacheDocument {
+  const direct = (cache as { toDocument?: () => CacheDocument; }).toDocument;
+  return typeof direct === "function" ? direct.call(cache) : JSON.parse(cache.serialize());
+}
+
+/** Whether a cache holds no account and no refresh token (every account signed out). */
+function isSignedOut(doc: CacheDocument): boolean {
+  const count = (section: string) => {
+    const value = doc[section];
+    return typeof value === "object" && value !== null ? Object.keys(value).length : 0;
+  };
+  return count("Account") === 0 && count("RefreshToken") === 0;
+}
+
+async function unlinkIfPresent(path: string): Promise<void> {
+  await unlink(path).catch((err) => {
+    if ((err as { code?: string; }).code !== "ENOENT") throw err;
+  });
 }
 
 /**

@@ -10,11 +10,13 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { SecretServiceStore } from "../../ffi/keyring/secret_service.ts";
-import { isEncrypted, open } from "../../src/persistence/envelope.ts";
+import { isEncrypted, keyIdOf, open } from "../../src/persistence/envelope.ts";
+import { keyAccount } from "../../src/persistence/key_source.ts";
+import { canonicalCachePath } from "../../src/persistence/location.ts";
 import { SHARED_RT_KEY, writerEntry } from "./entries.ts";
 import {
+  fileKey,
   fixtureRuntimes,
-  fromBase64,
   keyringSession,
   type RunningFixture,
   skipUnless,
@@ -41,7 +43,7 @@ function watch(path: string, key: () => Promise<Uint8Array | undefined>) {
       if (bytes) {
         try {
           const text = isEncrypted(bytes)
-            ? await open(bytes, (await key()) ?? new Uint8Array(32))
+            ? await open(bytes, (await key()) ?? new Uint8Array(32), await canonicalCachePath(path))
             : new TextDecoder().decode(bytes);
           JSON.parse(text);
           reads++;
@@ -128,7 +130,7 @@ describe("concurrent writers", { skip: runtimes.length === 0 && "no runtime bina
       runtimes.map((r) => r.name).join(", ")
     }) × 200 entries + shared rotations: nothing lost`,
     {
-      timeout: 110_000,
+      timeout: 170_000, // about 50 s on an idle 2-core machine
     },
     async () => {
       const path = join(folder.dir, "plain", "cache.json");
@@ -157,10 +159,7 @@ describe("concurrent writers", { skip: runtimes.length === 0 && "no runtime bina
     const store = new SecretServiceStore("entra-auth");
     let key: Uint8Array | undefined;
     const watcher = watch(path, async () => {
-      if (!key) {
-        const text = await store.lookup(name);
-        key = text ? fromBase64(text) : undefined;
-      }
+      key ??= await fileKey(store, name, path).catch(() => undefined);
       return key;
     });
     try {
@@ -170,11 +169,19 @@ describe("concurrent writers", { skip: runtimes.length === 0 && "no runtime bina
       ]);
       const { failure } = await watcher.end();
       assert.equal(failure, undefined);
-      const doc = JSON.parse(await open(new Uint8Array(readFileSync(path)), key!));
+      const doc = JSON.parse(
+        await open(
+          new Uint8Array(readFileSync(path)),
+          (await fileKey(store, name, path))!,
+          await canonicalCachePath(path),
+        ),
+      );
       checkOutcome(doc, writers, 30);
     } finally {
       await watcher.end();
-      await store.clear(name).catch(() => false);
+      await store.clear(keyAccount(name, keyIdOf(new Uint8Array(readFileSync(path))))).catch(() =>
+        false
+      );
     }
   });
 });

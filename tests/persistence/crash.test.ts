@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fixtureRuntimes, type RunningFixture, startFixture, tempFolder } from "./support.ts";
@@ -44,6 +44,10 @@ describe("crash safety", { skip: runtimes.length === 0 && "no runtime binary fou
       for (let i = 0; i < PARALLEL; i++) running.push(start());
       all.push(...running);
       const killedAt: number[] = [];
+      // Kill only once the file exists (a loaded machine starts the writers slowly).
+      for (const until = Date.now() + 30_000; !existsSync(path) && Date.now() < until;) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
       try {
         for (let kill = 0; kill < KILLS; kill++) {
           await new Promise((r) => setTimeout(r, 150 + Math.random() * 450));

@@ -6,7 +6,8 @@
  */
 
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
@@ -29,10 +30,12 @@ import type { SymbolTable } from "../../ffi/types.ts";
 import { withCache } from "../../src/cache/plugin.ts";
 import { TokenCache } from "../../src/cache/token_cache.ts";
 import { MAGIC } from "../../src/persistence/envelope.ts";
+import { PersistentCacheError } from "../../src/persistence/errors.ts";
 import { createPersistentCache } from "../../src/persistence/persistent_cache.ts";
 import { requestContext, tokenResponse, user } from "../cache/helpers.ts";
 import { runFixture } from "../support/fixtures.ts";
-import { fromBase64, keyringSession, readCacheFile, skipUnless, tempFolder } from "./support.ts";
+import { repoPath } from "../support/paths.ts";
+import { fileKey, keyringSession, readCacheFile, skipUnless, tempFolder } from "./support.ts";
 
 const arity = (table: SymbolTable, name: string) => table[name].parameters.length;
 
@@ -129,9 +132,8 @@ describe("the Secret Service (gnome-keyring on a private bus)", { skip: noSessio
     );
     const bytes = new Uint8Array(readFileSync(path));
     assert.deepEqual(bytes.slice(0, MAGIC.length), MAGIC);
-    const stored = await store.lookup(name);
-    assert.ok(stored, "the key is in the keyring");
-    const key = fromBase64(stored);
+    const key = await fileKey(store, name, path);
+    assert.ok(key, "the key is in the keyring, under the id in the file's header");
     assert.equal(key.length, 32);
     const doc = await readCacheFile(path, key);
     assert.equal(Object.keys(doc.Account).length, 1);
@@ -148,6 +150,73 @@ describe("the Secret Service (gnome-keyring on a private bus)", { skip: noSessio
     const run = await runFixture("persistence_keyring", [path, "keyring", name]);
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(JSON.parse(run.stdout.trim()), { ok: true, usernames: ["user7@contoso.com"] });
+  });
+});
+
+const PYTHON = "/usr/bin/python3";
+const canLock = !noSession && existsSync(PYTHON)
+  && spawnSync(PYTHON, ["-c", "import dbus"], { stdio: "ignore" }).status === 0;
+
+/** Locks or unlocks the keyring's default collection (tests/fixtures/keyring_lock.py). */
+function keyring(action: "lock" | "unlock"): void {
+  const run = spawnSync(PYTHON, [repoPath("tests", "fixtures", "keyring_lock.py"), action], {
+    encoding: "utf8",
+    timeout: 20_000,
+  });
+  assert.equal(run.status, 0, run.stderr);
+  assert.equal(run.stdout.trim(), action === "lock" ? "locked" : "unlocked");
+}
+
+describe("a locked keyring (gnome-keyring's collection locked through D-Bus)", {
+  skip: noSession
+    || skipUnless(canLock, `needs ${PYTHON} with dbus (apt-get install python3-dbus)`),
+}, () => {
+  let folder: ReturnType<typeof tempFolder>;
+  const name = `locked-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+  before(() => (folder = tempFolder()));
+  after(() => {
+    keyring("unlock");
+    folder.remove();
+  });
+
+  it("is keyring_locked, after an unlock attempt; the file is never moved aside", {
+    timeout: 60_000,
+  }, async () => {
+    const path = join(folder.dir, "locked", "cache.json");
+    const now = () => Math.floor(Date.now() / 1000);
+    const save = (n: number) =>
+      withCache(
+        new TokenCache({ now }),
+        createPersistentCache({ path, name, encryption: "keyring" }),
+        (c) => c.saveTokenResponse(tokenResponse(user(n)), requestContext({ requestedAt: now() })),
+      );
+    const read = () =>
+      withCache(
+        new TokenCache({ now }),
+        createPersistentCache({ path, name, encryption: "keyring" }),
+        (c) => c.getAccounts(),
+      );
+    await save(5);
+    const before = readFileSync(path);
+    keyring("lock");
+    try {
+      const locked = (err: unknown) => {
+        assert.ok(err instanceof PersistentCacheError, String(err));
+        assert.equal(err.reason, "keyring_locked", err.message);
+        assert.match(err.message, /locked/);
+        assert.match(err.message, /Unlock the keyring/);
+        return true;
+      };
+      await assert.rejects(read(), locked);
+      await assert.rejects(save(6), locked);
+      assert.deepEqual(readFileSync(path), before, "the file is untouched");
+      assert.deepEqual(readdirSync(join(path, "..")).filter((f) => f.includes(".corrupt-")), []);
+    } finally {
+      keyring("unlock");
+    }
+    assert.deepEqual((await read()).map((a) => a.username), ["user5@contoso.com"]);
+    await save(6);
+    assert.equal((await read()).length, 2);
   });
 });
 

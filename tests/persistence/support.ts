@@ -10,7 +10,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import type { SecretStore } from "../../ffi/keyring/failure.ts";
-import { isEncrypted, open } from "../../src/persistence/envelope.ts";
+import { withCache } from "../../src/cache/plugin.ts";
+import { TokenCache } from "../../src/cache/token_cache.ts";
+import type { LogLevel } from "../../src/logger.ts";
+import { isEncrypted, keyIdOf, open } from "../../src/persistence/envelope.ts";
+import { keyAccount } from "../../src/persistence/key_source.ts";
+import { canonicalCachePath } from "../../src/persistence/location.ts";
+import {
+  createPersistentCache,
+  type PersistentCacheOptions,
+} from "../../src/persistence/persistent_cache.ts";
+import { requestContext, tokenResponse, user } from "../cache/helpers.ts";
 import { repoPath } from "../support/paths.ts";
 
 /** A fresh temporary folder; remove it with the returned function. */
@@ -122,7 +132,7 @@ export async function readCacheFile(
 ): Promise<Record<string, Record<string, Record<string, unknown>>>> {
   const bytes = new Uint8Array(readFileSync(path));
   const text = isEncrypted(bytes)
-    ? await open(bytes, key ?? new Uint8Array(32))
+    ? await open(bytes, key ?? new Uint8Array(32), await canonicalCachePath(path))
     : new TextDecoder().decode(bytes);
   return JSON.parse(text);
 }
@@ -142,4 +152,52 @@ export function skipUnless(condition: boolean, reason: string): string | false {
   if (condition) return false;
   if (process.env.CI === "true") throw new Error(`required in CI: ${reason}`);
   return reason;
+}
+
+/** The key of an encrypted cache file, looked up in a secret store (by the id in its header). */
+export async function fileKey(
+  store: SecretStore,
+  name: string,
+  path: string,
+): Promise<Uint8Array | undefined> {
+  const bytes = new Uint8Array(readFileSync(path));
+  const text = await store.lookup(keyAccount(name, keyIdOf(bytes)));
+  return text === undefined ? undefined : fromBase64(text);
+}
+
+const realNow = () => Math.floor(Date.now() / 1000);
+
+/** One simulated process: its own in-memory cache and plug-in on a shared file, logs kept. */
+export function simulatedProcess(path: string, options: Partial<PersistentCacheOptions> = {}) {
+  const logs: string[] = [];
+  const plugin = createPersistentCache({
+    path,
+    encryption: "plaintext",
+    logger: {
+      level: "verbose",
+      loggerCallback: (level: LogLevel, message: string) => logs.push(`${level}: ${message}`),
+    },
+    ...options,
+  });
+  const cache = new TokenCache({ now: realNow });
+  const save = (n: number, extra: Record<string, unknown> = {}) =>
+    withCache(cache, plugin, (c) =>
+      c.saveTokenResponse(
+        tokenResponse(user(n), { accessToken: `at-${n}`, extra }),
+        requestContext({ requestedAt: realNow() }),
+      ));
+  const accounts = () => withCache(cache, plugin, (c) => c.getAccounts());
+  return { plugin, cache, save, accounts, logs };
+}
+
+/** A secret store whose calls take a few milliseconds, like a keyring's D-Bus round trip. */
+export class SlowSecretStore extends MemorySecretStore {
+  override async lookup(account: string): Promise<string | undefined> {
+    await new Promise((r) => setTimeout(r, 3 + Math.random() * 5));
+    return super.lookup(account);
+  }
+  override async store(account: string, label: string, secret: string): Promise<void> {
+    await new Promise((r) => setTimeout(r, 3 + Math.random() * 5));
+    return super.store(account, label, secret);
+  }
 }

@@ -1,0 +1,110 @@
+/**
+ * Fencing after a lock takeover: a writer process stopped (SIGSTOP) while it holds the lock,
+ * past `staleLockMs`, has its lock taken over; others commit meanwhile. When it resumes
+ * (SIGCONT) it must not rename its out-of-date merge over the file: it checks, just before
+ * the rename, that the lock is still its own, and merges again. Nothing committed is lost
+ * and the file's revision never goes backwards.
+ */
+
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import process from "node:process";
+import { after, before, describe, it } from "node:test";
+import { withCache } from "../../src/cache/plugin.ts";
+import { revisionOf } from "../../src/persistence/merge.ts";
+import { writerEntry } from "./entries.ts";
+import { fixtureRuntimes, simulatedProcess, startFixture, tempFolder } from "./support.ts";
+
+const { runtimes } = fixtureRuntimes();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const STALE_MS = 800;
+
+function lockOwner(path: string): { pid: number; text: string; } | undefined {
+  try {
+    const text = readFileSync(`${path}.lock`, "utf8");
+    return { pid: JSON.parse(text).pid, text };
+  } catch {
+    return undefined;
+  }
+}
+
+describe("a lock owner stopped past the stale limit, then resumed", {
+  skip: (process.platform === "win32" && "POSIX signals")
+    || (runtimes.length === 0 && "no runtime binary found"),
+}, () => {
+  let folder: ReturnType<typeof tempFolder>;
+  before(() => (folder = tempFolder()));
+  after(() => folder.remove());
+
+  it("cannot write an out-of-date merge: nothing committed meanwhile is lost", {
+    timeout: 90_000,
+  }, async () => {
+    const path = join(folder.dir, "cache.json");
+    mkdirSync(dirname(path), { recursive: true });
+    // A sizeable cache, so that a write spends most of its time holding the lock.
+    const prefill: Record<string, Record<string, string>> = {};
+    for (let i = 0; i < 3000; i++) {
+      const [key, entry] = writerEntry("prefill", i);
+      prefill[key] = entry;
+    }
+    writeFileSync(path, JSON.stringify({ AccessToken: prefill }), { mode: 0o600 });
+    const runtime = runtimes[0];
+    const writer = startFixture(runtime, "persistence_writer", [path, "w", "100000", "0"], {
+      ENTRA_AUTH_TEST_STALE_LOCK_MS: String(STALE_MS),
+    });
+    const ours = simulatedProcess(path, { staleLockMs: STALE_MS, lockTimeoutMs: 20_000 });
+    const committed: string[] = [];
+    let caught = 0;
+    try {
+      for (let cycle = 0; cycle < 3; cycle++) {
+        // Stop the writer while it holds the lock.
+        const deadline = Date.now() + 20_000;
+        for (;;) {
+          assert.ok(Date.now() < deadline, `the writer never held the lock: ${writer.stderr}`);
+          const owner = lockOwner(path);
+          if (owner && owner.pid === writer.child.pid) {
+            process.kill(writer.child.pid!, "SIGSTOP");
+            if (lockOwner(path)?.text === owner.text) break;
+            process.kill(writer.child.pid!, "SIGCONT");
+          }
+          await sleep(1);
+        }
+        caught++;
+        // Past the stale limit, another process takes the lock over and commits.
+        for (let i = 0; i < 3; i++) {
+          const [key, entry] = writerEntry(`ours${cycle}`, i);
+          await withCache(ours.cache, ours.plugin, (c) => {
+            const doc = JSON.parse(c.serialize());
+            doc.AccessToken[key] = entry;
+            c.deserialize(JSON.stringify(doc));
+          });
+          committed.push(key);
+        }
+        const revision = revisionOf(JSON.parse(readFileSync(path, "utf8")));
+        process.kill(writer.child.pid!, "SIGCONT");
+        await sleep(1_500); // the resumed writer finishes its write (fenced) and goes on
+        const doc = JSON.parse(readFileSync(path, "utf8"));
+        assert.ok(revisionOf(doc) >= revision, `revision ${revisionOf(doc)} < ${revision}`);
+        for (const key of committed) assert.ok(doc.AccessToken[key], `${key} survived`);
+      }
+    } finally {
+      for (const signal of ["SIGCONT", "SIGKILL"] as const) {
+        try {
+          process.kill(writer.child.pid!, signal);
+        } catch {
+          // exited already
+        }
+      }
+      await writer.exited;
+    }
+    assert.equal(caught, 3);
+    const doc = JSON.parse(readFileSync(path, "utf8"));
+    const theirs = writer.lines.filter((l) => l.startsWith("E ")).map((l) => l.slice(2));
+    assert.ok(theirs.length > 0, "the writer committed entries");
+    for (const key of [...committed, ...theirs]) {
+      assert.ok(doc.AccessToken[key], `committed ${key} is present`);
+    }
+  });
+});
