@@ -30,6 +30,18 @@ export { brokerRedirectUri, LINUX_BROKER_REDIRECT_URI } from "./src/broker/redir
 export { CacheError } from "./src/cache/cache_error.ts";
 export { type CachePlugin, type TokenCacheContext } from "./src/cache/plugin.ts";
 export { TokenCache } from "./src/cache/token_cache.ts";
+export { claimsFromChallenge, decodeClaimsChallenge } from "./src/credential/claims.ts";
+export {
+  EntraAuthCredential,
+  type EntraAuthCredentialOptions,
+} from "./src/credential/entra_auth_credential.ts";
+export type {
+  AbortSignalLike,
+  AccessToken,
+  GetTokenOptions,
+  ProofOfPossessionOptions,
+  TokenCredential,
+} from "./src/credential/token_credential.ts";
 export {
   BROKER_STATUS_NAMES,
   BrokerError,
