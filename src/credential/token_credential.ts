@@ -11,8 +11,15 @@
 export interface AbortSignalLike {
   readonly aborted: boolean;
   readonly reason?: unknown;
-  addEventListener(type: "abort", listener: () => void, options?: { once?: boolean; }): void;
-  removeEventListener(type: "abort", listener: () => void): void;
+  addEventListener(
+    type: "abort",
+    listener: (this: AbortSignalLike, ev: unknown) => unknown,
+    options?: { once?: boolean; },
+  ): void;
+  removeEventListener(
+    type: "abort",
+    listener: (this: AbortSignalLike, ev: unknown) => unknown,
+  ): void;
 }
 
 /** What a proof-of-possession token is bound to (`GetTokenOptions.proofOfPossessionOptions`). */
@@ -27,7 +34,8 @@ export interface ProofOfPossessionOptions {
 
 /**
  * The options an Azure SDK pipeline passes to `getToken` (the fields of `@azure/core-auth`'s
- * `GetTokenOptions` that a credential acts on; others are accepted and ignored).
+ * `GetTokenOptions` that a credential acts on; the others, `requestOptions` and
+ * `tracingOptions`, are accepted and ignored).
  *
  * @example
  * ```ts
@@ -50,10 +58,6 @@ export interface GetTokenOptions {
   tenantId?: string;
   /** Ask for a proof-of-possession token bound to this request (needs the broker). */
   proofOfPossessionOptions?: ProofOfPossessionOptions;
-  /** Accepted and ignored (the broker and the network flows keep their own time limits). */
-  requestOptions?: { timeout?: number; };
-  /** Accepted and ignored. */
-  tracingOptions?: unknown;
 }
 
 /**

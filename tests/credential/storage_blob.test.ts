@@ -28,7 +28,7 @@ describe(
       { timeout: 120_000 },
       async () => {
         const run = await runFixture("azure_storage_client", [azurite.url, CLIENT_ID], {
-          env: { NODE_EXTRA_CA_CERTS: azurite.certFile, DENO_CERT: azurite.certFile },
+          env: { NODE_EXTRA_CA_CERTS: azurite.caFile, DENO_CERT: azurite.caFile },
           timeoutMs: 110_000,
         });
         assert.equal(run.code, 0, `stdout:\n${run.stdout}\nstderr:\n${run.stderr}`);

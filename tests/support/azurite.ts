@@ -1,12 +1,12 @@
 /**
  * Azurite (the Azure Storage emulator, npm `azurite`) for the Azure SDK tests: started on
  * 127.0.0.1 with OAuth (`--oauth basic`: bearer tokens checked for issuer, audience and
- * lifetime) over HTTPS with a self-signed certificate made by `openssl`. It runs on Node in a
+ * lifetime) over HTTPS with a certificate of a test CA made by `openssl`. It runs on Node in a
  * process of its own, so Deno and Bun tests use it too.
  */
 
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,22 +16,31 @@ import { repoRoot } from "./paths.ts";
 export interface Azurite {
   /** The blob endpoint, e.g. `https://127.0.0.1:41234/devstoreaccount1`. */
   url: string;
-  /** The self-signed certificate (PEM file) clients must trust. */
-  certFile: string;
+  /** The test CA's certificate (PEM file) clients must trust. */
+  caFile: string;
   /** Stops it and removes its files. */
   stop(): Promise<void>;
 }
 
 /**
- * A self-signed certificate for 127.0.0.1 made by `openssl`.
+ * A test certificate authority and a server certificate it signed for 127.0.0.1, made by
+ * `openssl`. Trust `caFile` (rustls, in Deno, refuses a self-signed CA used as the server's own
+ * certificate); serve `certFile` with `keyFile`.
  *
- * @param dir where to write `cert.pem` and `key.pem`
- * @returns the two paths
+ * @param dir where to write `ca.pem`, `cert.pem` and `key.pem`
+ * @returns the paths
  */
-export function makeLoopbackCertificate(dir: string): { certFile: string; keyFile: string; } {
+export function makeLoopbackCertificate(
+  dir: string,
+): { caFile: string; certFile: string; keyFile: string; } {
+  const caFile = join(dir, "ca.pem");
+  const caKey = join(dir, "ca-key.pem");
   const certFile = join(dir, "cert.pem");
   const keyFile = join(dir, "key.pem");
-  execFileSync("openssl", [
+  const csr = join(dir, "cert.csr");
+  const ext = join(dir, "cert.ext");
+  const run = (args: string[]) => execFileSync("openssl", args, { stdio: "ignore" });
+  run([
     "req",
     "-x509",
     "-newkey",
@@ -40,15 +49,50 @@ export function makeLoopbackCertificate(dir: string): { certFile: string; keyFil
     "-days",
     "2",
     "-subj",
-    "/CN=127.0.0.1",
+    "/CN=entra-auth test CA",
+    "-keyout",
+    caKey,
+    "-out",
+    caFile,
     "-addext",
-    "subjectAltName=IP:127.0.0.1,DNS:localhost",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign",
+  ]);
+  run([
+    "req",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-subj",
+    "/CN=127.0.0.1",
     "-keyout",
     keyFile,
     "-out",
+    csr,
+  ]);
+  writeFileSync(
+    ext,
+    "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n",
+  );
+  run([
+    "x509",
+    "-req",
+    "-in",
+    csr,
+    "-CA",
+    caFile,
+    "-CAkey",
+    caKey,
+    "-CAcreateserial",
+    "-days",
+    "2",
+    "-extfile",
+    ext,
+    "-out",
     certFile,
-  ], { stdio: "ignore" });
-  return { certFile, keyFile };
+  ]);
+  return { caFile, certFile, keyFile };
 }
 
 /** A free TCP port on 127.0.0.1. */
@@ -72,7 +116,7 @@ export function freePort(): Promise<number> {
  */
 export async function startAzurite(timeoutMs = 30_000): Promise<Azurite> {
   const dir = mkdtempSync(join(tmpdir(), "entra-azurite-"));
-  const { certFile, keyFile } = makeLoopbackCertificate(dir);
+  const { caFile, certFile, keyFile } = makeLoopbackCertificate(dir);
   const port = await freePort();
   const child: ChildProcess = spawn("node", [
     join(repoRoot, "node_modules", "azurite", "dist", "src", "blob", "main.js"),
@@ -119,7 +163,7 @@ export async function startAzurite(timeoutMs = 30_000): Promise<Azurite> {
   child.removeAllListeners("exit");
   return {
     url: `https://127.0.0.1:${port}/devstoreaccount1`,
-    certFile,
+    caFile,
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once("exit", r));
