@@ -5,8 +5,13 @@
  * Tested with @azure/identity 4.13.1 (msal-node 5.6.0).
  */
 
-import { InteractiveBrowserCredential, useIdentityPlugin } from "@azure/identity";
+import {
+  DefaultAzureCredential,
+  InteractiveBrowserCredential,
+  useIdentityPlugin,
+} from "@azure/identity";
 import assert from "node:assert/strict";
+import process from "node:process";
 import { after, beforeEach, describe, it } from "node:test";
 import { decodeJwtClaims, EntraAuthError } from "../../mod.ts";
 import {
@@ -94,6 +99,32 @@ describe("@azure/identity with the entra-auth broker plug-in", { skip: brokerSki
     const shr = decodeJwtClaims(token.token);
     assert.equal(shr.u, "graph.microsoft.com");
     assert.equal(shr.nonce, "n0nce");
+  });
+});
+
+describe("DefaultAzureCredential's broker step with the entra-auth plug-in", {
+  skip: brokerSkip,
+}, () => {
+  it("gets a token from the OS's default broker account (developer chain)", {
+    timeout: 120_000,
+  }, async () => {
+    useIdentityPlugin(entraAuthBroker);
+    // The developer chain only (no managed identity probe off this machine); the Azure CLI,
+    // PowerShell and azd are not installed here, so the broker step answers.
+    const saved = process.env.AZURE_TOKEN_CREDENTIALS;
+    process.env.AZURE_TOKEN_CREDENTIALS = "dev";
+    try {
+      await clearRequests();
+      const credential = new DefaultAzureCredential();
+      const token = await credential.getToken("https://management.azure.com/.default");
+      const claims = decodeJwtClaims(token.token);
+      assert.equal(claims.upn, SIGNED_IN_USER);
+      assert.equal(claims.aud, "https://management.azure.com");
+      assert.equal((await requests("acquireTokenInteractively")).length, 0, "no UI");
+    } finally {
+      if (saved === undefined) delete process.env.AZURE_TOKEN_CREDENTIALS;
+      else process.env.AZURE_TOKEN_CREDENTIALS = saved;
+    }
   });
 });
 
