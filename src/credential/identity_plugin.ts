@@ -24,6 +24,13 @@ import type { AzurePluginContext, IdentityPlugin } from "./identity_plugin_types
 import { EntraAuthNativeBroker, type EntraAuthNativeBrokerOptions } from "./native_broker.ts";
 
 export { EntraAuthNativeBroker, type EntraAuthNativeBrokerOptions };
+export {
+  createEntraAuthCache,
+  entraAuthCache,
+  type EntraAuthCacheOptions,
+  identityCachePlugin,
+  type TokenCachePersistenceOptions,
+} from "./identity_cache.ts";
 export type {
   AzurePluginContext,
   IdentityPlugin,
