@@ -21,7 +21,18 @@ import { SharedRequests } from "./shared_requests.ts";
 import { tenantAuthority, validateTenantId } from "./tenant.ts";
 import type { AccessToken, GetTokenOptions, TokenCredential } from "./token_credential.ts";
 
-/** Options of an {@link EntraAuthCredential}. */
+/**
+ * Options of an {@link EntraAuthCredential}.
+ *
+ * @example
+ * ```ts
+ * import type { EntraAuthCredentialOptions } from "@entra-auth/core";
+ * const options: EntraAuthCredentialOptions = {
+ *   app: { clientId: "00000000-0000-0000-0000-000000000001", enableBrokerOnLinux: true },
+ *   allowInteraction: true,
+ * };
+ * ```
+ */
 export interface EntraAuthCredentialOptions {
   /**
    * The application, or its options. With options, the credential can also serve other
@@ -210,7 +221,13 @@ export class EntraAuthCredential implements TokenCredential {
     }
     signal.throwIfAborted();
     const token = toAccessToken(result);
-    if (!request.pop) this.#tokens.set(request.key, token);
+    if (!request.pop) {
+      const now = Date.now();
+      for (const [key, old] of this.#tokens) {
+        if (old.expiresOnTimestamp <= now) this.#tokens.delete(key);
+      }
+      this.#tokens.set(request.key, token);
+    }
     return token;
   }
 
@@ -222,6 +239,12 @@ export class EntraAuthCredential implements TokenCredential {
   ): Promise<AuthenticationResult> {
     const o = this.#options;
     let result: AuthenticationResult;
+    // The attempt gets a signal of its own, aborted once it has ended, so that nothing it
+    // started (a loopback server's wait, a broker call) outlives it when falling back.
+    const attempt = new AbortController();
+    const forward = () => attempt.abort(signal?.reason);
+    if (signal?.aborted) forward();
+    signal?.addEventListener("abort", forward, { once: true });
     try {
       result = await app.acquireTokenInteractive({
         scopes,
@@ -230,9 +253,10 @@ export class EntraAuthCredential implements TokenCredential {
         account: this.#account,
         loginHint: this.#account ? undefined : o.loginHint,
         parentWindowHandle: o.parentWindowHandle,
-        signal,
+        signal: attempt.signal,
       });
     } catch (err) {
+      attempt.abort();
       if (!(err instanceof EntraAuthError && err.code === "no_browser" && o.deviceCodeCallback)) {
         throw err;
       }
@@ -243,6 +267,9 @@ export class EntraAuthCredential implements TokenCredential {
         deviceCodeCallback: o.deviceCodeCallback,
         signal,
       });
+    } finally {
+      signal?.removeEventListener("abort", forward);
+      attempt.abort();
     }
     this.#account = result.account;
     return result;

@@ -17,7 +17,15 @@ import {
 } from "../persistence/persistent_cache.ts";
 import type { AzurePluginContext, IdentityPlugin } from "./identity_plugin_types.ts";
 
-/** What `@azure/identity` passes the persistence factory (`TokenCachePersistenceOptions`). */
+/**
+ * What `@azure/identity` passes the persistence factory (`TokenCachePersistenceOptions`).
+ *
+ * @example
+ * ```ts
+ * import type { TokenCachePersistenceOptions } from "@entra-auth/core/azure-identity";
+ * const options: TokenCachePersistenceOptions = { enabled: true, name: "my-app" };
+ * ```
+ */
 export interface TokenCachePersistenceOptions {
   enabled?: boolean;
   /** The cache's name (identity adds `.nocae` / `.cae`). */
@@ -26,7 +34,15 @@ export interface TokenCachePersistenceOptions {
   unsafeAllowUnencryptedStorage?: boolean;
 }
 
-/** Options of {@link createEntraAuthCache}. */
+/**
+ * Options of {@link createEntraAuthCache}.
+ *
+ * @example
+ * ```ts
+ * import type { EntraAuthCacheOptions } from "@entra-auth/core/azure-identity";
+ * const options: EntraAuthCacheOptions = { encryption: "keyring", lockTimeoutMs: 5_000 };
+ * ```
+ */
 export interface EntraAuthCacheOptions
   extends Omit<PersistentCacheOptions, "encryption" | "path" | "name">
 {

@@ -8,7 +8,21 @@
  * @module
  */
 
-/** msal-common's `NativeRequest`: what msal-node asks the native broker for. */
+/**
+ * msal-common's `NativeRequest`: what msal-node asks the native broker for.
+ *
+ * @example
+ * ```ts
+ * import type { NativeRequest } from "@entra-auth/core/azure-identity";
+ * const request: NativeRequest = {
+ *   clientId: "00000000-0000-0000-0000-000000000001",
+ *   authority: "https://login.microsoftonline.com/organizations",
+ *   correlationId: crypto.randomUUID(),
+ *   redirectUri: "",
+ *   scopes: ["https://graph.microsoft.com/.default"],
+ * };
+ * ```
+ */
 export interface NativeRequest {
   clientId: string;
   authority: string;
@@ -31,14 +45,31 @@ export interface NativeRequest {
   prompt?: string;
 }
 
-/** msal-common's `NativeSignOutRequest`. */
+/**
+ * msal-common's `NativeSignOutRequest`.
+ *
+ * @example
+ * ```ts
+ * import type { NativeSignOutRequest } from "@entra-auth/core/azure-identity";
+ * const request: NativeSignOutRequest = { clientId: "<client id>", accountId: "<broker account id>", correlationId: crypto.randomUUID() };
+ * ```
+ */
 export interface NativeSignOutRequest {
   clientId: string;
   accountId: string;
   correlationId: string;
 }
 
-/** msal-common's `AccountInfo` (the fields a broker fills). */
+/**
+ * msal-common's `AccountInfo` (the fields a broker fills).
+ *
+ * @example
+ * ```ts
+ * import type { MsalAccountInfo } from "@entra-auth/core/azure-identity";
+ * declare const account: MsalAccountInfo;
+ * console.log(account.username, account.nativeAccountId);
+ * ```
+ */
 export interface MsalAccountInfo {
   homeAccountId: string;
   environment: string;
@@ -52,7 +83,16 @@ export interface MsalAccountInfo {
   authorityType?: string;
 }
 
-/** msal-common's `AuthenticationResult`. */
+/**
+ * msal-common's `AuthenticationResult`.
+ *
+ * @example
+ * ```ts
+ * import type { MsalAuthenticationResult } from "@entra-auth/core/azure-identity";
+ * declare const result: MsalAuthenticationResult;
+ * console.log(result.tokenType, result.expiresOn);
+ * ```
+ */
 export interface MsalAuthenticationResult {
   authority: string;
   uniqueId: string;
@@ -71,14 +111,31 @@ export interface MsalAuthenticationResult {
   fromPlatformBroker?: boolean;
 }
 
-/** msal-common's `LoggerOptions` as msal-node passes them to `setLogger`. */
+/**
+ * msal-common's `LoggerOptions` as msal-node passes them to `setLogger`.
+ *
+ * @example
+ * ```ts
+ * import type { MsalLoggerOptions } from "@entra-auth/core/azure-identity";
+ * const options: MsalLoggerOptions = { logLevel: 2, loggerCallback: (_l, m) => console.log(m) };
+ * ```
+ */
 export interface MsalLoggerOptions {
   loggerCallback?: (level: number, message: string, containsPii: boolean) => void;
   piiLoggingEnabled?: boolean;
   logLevel?: number;
 }
 
-/** msal-common's `INativeBrokerPlugin`. */
+/**
+ * msal-common's `INativeBrokerPlugin`.
+ *
+ * @example
+ * ```ts
+ * import { EntraAuthNativeBroker, type NativeBrokerPlugin } from "@entra-auth/core/azure-identity";
+ * const broker: NativeBrokerPlugin = new EntraAuthNativeBroker();
+ * console.log(broker.isBrokerAvailable);
+ * ```
+ */
 export interface NativeBrokerPlugin {
   isBrokerAvailable: boolean;
   setLogger(loggerOptions: MsalLoggerOptions): void;
@@ -92,7 +149,16 @@ export interface NativeBrokerPlugin {
   signOut(request: NativeSignOutRequest): Promise<void>;
 }
 
-/** `@azure/identity`'s `AzurePluginContext` (the parts a broker plug-in uses). */
+/**
+ * `@azure/identity`'s `AzurePluginContext` (the parts our plug-ins use).
+ *
+ * @example
+ * ```ts
+ * import type { AzurePluginContext } from "@entra-auth/core/azure-identity";
+ * declare const context: AzurePluginContext;
+ * context.nativeBrokerPluginControl.setNativeBroker(broker);
+ * ```
+ */
 export interface AzurePluginContext {
   nativeBrokerPluginControl: { setNativeBroker(nativeBroker: NativeBrokerPlugin): void; };
   cachePluginControl: {
@@ -100,5 +166,13 @@ export interface AzurePluginContext {
   };
 }
 
-/** `@azure/identity`'s `IdentityPlugin`. */
+/**
+ * `@azure/identity`'s `IdentityPlugin`.
+ *
+ * @example
+ * ```ts
+ * import { entraAuthBroker, type IdentityPlugin } from "@entra-auth/core/azure-identity";
+ * const plugin: IdentityPlugin = entraAuthBroker;
+ * ```
+ */
 export type IdentityPlugin = (context: unknown) => void;

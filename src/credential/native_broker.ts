@@ -28,7 +28,15 @@ import type {
   NativeSignOutRequest,
 } from "./identity_plugin_types.ts";
 
-/** Options of {@link EntraAuthNativeBroker}. */
+/**
+ * Options of {@link EntraAuthNativeBroker}.
+ *
+ * @example
+ * ```ts
+ * import type { EntraAuthNativeBrokerOptions } from "@entra-auth/core/azure-identity";
+ * const options: EntraAuthNativeBrokerOptions = { silentTimeoutMs: 10_000 };
+ * ```
+ */
 export interface EntraAuthNativeBrokerOptions {
   /** Path of the MSALRuntime library (else `ENTRA_AUTH_MSALRUNTIME_PATH`, then the npm package). */
   libraryPath?: string;

@@ -7,7 +7,15 @@
  * @module
  */
 
-/** An abort signal as the Azure SDK passes it (a Web `AbortSignal` fits). */
+/**
+ * An abort signal as the Azure SDK passes it (a Web `AbortSignal` fits).
+ *
+ * @example
+ * ```ts
+ * import type { AbortSignalLike } from "@entra-auth/core";
+ * const signal: AbortSignalLike = AbortSignal.timeout(10_000);
+ * ```
+ */
 export interface AbortSignalLike {
   readonly aborted: boolean;
   readonly reason?: unknown;
@@ -22,7 +30,19 @@ export interface AbortSignalLike {
   ): void;
 }
 
-/** What a proof-of-possession token is bound to (`GetTokenOptions.proofOfPossessionOptions`). */
+/**
+ * What a proof-of-possession token is bound to (`GetTokenOptions.proofOfPossessionOptions`).
+ *
+ * @example
+ * ```ts
+ * import type { ProofOfPossessionOptions } from "@entra-auth/core";
+ * const pop: ProofOfPossessionOptions = {
+ *   nonce: "<server nonce>",
+ *   resourceRequestMethod: "GET",
+ *   resourceRequestUrl: "https://graph.microsoft.com/v1.0/me",
+ * };
+ * ```
+ */
 export interface ProofOfPossessionOptions {
   /** The server nonce from the resource's `WWW-Authenticate: PoP nonce="…"` challenge. */
   nonce: string;

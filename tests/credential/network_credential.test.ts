@@ -5,8 +5,14 @@
  */
 
 import assert from "node:assert/strict";
+import process from "node:process";
 import { describe, it } from "node:test";
-import { decodeJwtClaims, EntraAuthCredential, InteractionRequiredError } from "../../mod.ts";
+import {
+  decodeJwtClaims,
+  EntraAuthCredential,
+  EntraAuthError,
+  InteractionRequiredError,
+} from "../../mod.ts";
 import {
   ALICE,
   fetchBrowser,
@@ -68,6 +74,45 @@ describe("EntraAuthCredential without a broker (Entra ID emulator)", () => {
     const after = tokenCalls().slice(before);
     for (const call of after) {
       assert.equal((call.form as Record<string, string>).grant_type, "refresh_token");
+    }
+  });
+
+  it("falls back to a device code when there is no browser (SSH), when given a callback", {
+    timeout: 60_000,
+  }, async () => {
+    const emulator = makeNetworkEmulator();
+    let shown = "";
+    const credential = new EntraAuthCredential({
+      app: {
+        clientId: TEST_CLIENT_ID,
+        authority: "https://login.microsoftonline.com/organizations",
+        fetch: emulator.fetch,
+      },
+      allowInteraction: true,
+      deviceCodeCallback: (info) => {
+        shown = info.message;
+        setTimeout(() => emulator.approveDeviceCode(info.userCode, ALICE), 50);
+      },
+    });
+    const saved = process.env.SSH_CONNECTION;
+    process.env.SSH_CONNECTION = "127.0.0.1 50000 127.0.0.1 22";
+    try {
+      const token = await credential.getToken(SCOPE);
+      assert.ok(token.token);
+      assert.match(shown, /code/i);
+      assert.equal(credential.account?.username, ALICE);
+      // Without a callback, the no_browser error stands.
+      const noCallback = new EntraAuthCredential({
+        app: { clientId: TEST_CLIENT_ID, fetch: emulator.fetch },
+        allowInteraction: true,
+      });
+      await assert.rejects(
+        noCallback.getToken(SCOPE),
+        (e: unknown) => e instanceof EntraAuthError && e.code === "no_browser",
+      );
+    } finally {
+      if (saved === undefined) delete process.env.SSH_CONNECTION;
+      else process.env.SSH_CONNECTION = saved;
     }
   });
 });
