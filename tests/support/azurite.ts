@@ -24,8 +24,8 @@ export interface Azurite {
 
 /**
  * A test certificate authority and a server certificate it signed for 127.0.0.1, made by
- * `openssl`. Trust `caFile` (rustls, in Deno, refuses a self-signed CA used as the server's own
- * certificate); serve `certFile` with `keyFile`.
+ * `openssl`. Trust `caFile` (Deno's fetch did not accept a self-signed server certificate given
+ * in DENO_CERT); serve `certFile` with `keyFile`.
  *
  * @param dir where to write `ca.pem`, `cert.pem` and `key.pem`
  * @returns the paths
