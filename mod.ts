@@ -53,6 +53,18 @@ export type {
   RefreshTokenQuery,
   SavedTokens,
 } from "./src/cache/types.ts";
+export { claimsFromChallenge, decodeClaimsChallenge } from "./src/credential/claims.ts";
+export {
+  EntraAuthCredential,
+  type EntraAuthCredentialOptions,
+} from "./src/credential/entra_auth_credential.ts";
+export type {
+  AbortSignalLike,
+  AccessToken,
+  GetTokenOptions,
+  ProofOfPossessionOptions,
+  TokenCredential,
+} from "./src/credential/token_credential.ts";
 export {
   BROKER_STATUS_NAMES,
   BrokerError,
