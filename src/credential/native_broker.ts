@@ -44,6 +44,8 @@ export interface EntraAuthNativeBrokerOptions {
   silentTimeoutMs?: number;
   /** Time limit of an interactive broker call, ms. Default 600 000. */
   interactiveTimeoutMs?: number;
+  /** Time limit of MSALRuntime's start-up, ms. Default 3 000. */
+  startupTimeoutMs?: number;
 }
 
 const LEVELS: LogLevel[] = ["error", "warning", "info", "verbose", "trace"];
@@ -227,6 +229,9 @@ export class EntraAuthNativeBroker implements NativeBrokerPlugin {
         libraryPath: this.#options.libraryPath,
         silentTimeoutMs: this.#options.silentTimeoutMs ?? 30_000,
         interactiveTimeoutMs: this.#options.interactiveTimeoutMs ?? 600_000,
+        startupTimeoutMs: this.#options.startupTimeoutMs ?? 3_000,
+        // @azure/identity asks isBrokerAvailable and falls back itself.
+        required: false,
       }, this.#logger);
       this.#clients.set(key, client);
     }
