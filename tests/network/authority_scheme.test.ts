@@ -10,6 +10,7 @@ import { parseAuthority } from "../../src/authority.ts";
 import { EntraAuthError } from "../../src/errors.ts";
 import { clearAuthorityCache, processMetadata } from "../../src/network/authority_metadata.ts";
 import { acquireByRefreshToken } from "../../src/network/client.ts";
+import type { FetchLike } from "../../src/network/http.ts";
 
 beforeEach(() => clearAuthorityCache());
 
@@ -53,7 +54,7 @@ describe("http:// only on loopback", () => {
 
   it("a flow with a plain-http authority sends nothing", { timeout: 10_000 }, async () => {
     const sent: string[] = [];
-    const spy = (input: RequestInfo | URL) => {
+    const spy: FetchLike = (input) => {
       sent.push(String(input));
       return Promise.reject(new Error("must not be called"));
     };
@@ -63,7 +64,7 @@ describe("http:// only on loopback", () => {
         authority: "http://login.microsoftonline.com/common",
         scopes: ["User.Read"],
         refreshToken: "a-refresh-token",
-        fetch: spy as typeof fetch,
+        fetch: spy,
       }),
       isInvalid("invalid_argument"),
     );

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { EntraAuthError, ServerError } from "../../src/errors.ts";
 import { type DeviceCodeInfo, pollDeviceCode } from "../../src/network/device_code.ts";
+import type { FetchLike } from "../../src/network/http.ts";
 
 const PENDING = JSON.stringify({
   error: "authorization_pending",
@@ -31,7 +32,7 @@ async function pollWithVirtualClock(expiresInMs: number, intervalS: number) {
       message: "Enter ABCD1234",
       expiresAt: start + expiresInMs,
     };
-    const fetch = () => {
+    const fetch: FetchLike = () => {
       polls.push(now - start);
       return Promise.resolve(
         new Response(PENDING, { status: 400, headers: { "content-type": "application/json" } }),
@@ -42,7 +43,7 @@ async function pollWithVirtualClock(expiresInMs: number, intervalS: number) {
       info,
       { clientId: "11111111-1111-1111-1111-111111111111", scopes: ["openid"] },
       { clientId: "11111111-1111-1111-1111-111111111111", scopes: ["openid"] },
-      { fetch: fetch as typeof globalThis.fetch },
+      { fetch },
       {
         delay: (ms) => {
           now += ms;

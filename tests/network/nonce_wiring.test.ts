@@ -10,6 +10,7 @@ import { beforeEach, describe, it } from "node:test";
 import { EntraAuthError } from "../../src/errors.ts";
 import { clearAuthorityCache } from "../../src/network/authority_metadata.ts";
 import { acquireByAuthCode } from "../../src/network/client.ts";
+import type { FetchLike } from "../../src/network/http.ts";
 import type { EntraEmulator } from "../../src/testing/entra_emulator/mod.ts";
 import {
   ALICE,
@@ -24,7 +25,7 @@ beforeEach(() => clearAuthorityCache());
 
 function signIn(
   emulator: EntraEmulator,
-  options: { fetch?: typeof fetch; openBrowser?: (url: string) => Promise<void>; } = {},
+  options: { fetch?: FetchLike; openBrowser?: (url: string) => Promise<void>; } = {},
 ) {
   return acquireByAuthCode({
     clientId: TEST_CLIENT_ID,
@@ -48,7 +49,7 @@ async function rejectsWith(p: Promise<unknown>, code: string, message?: RegExp):
 function editTokenReply(
   emulator: EntraEmulator,
   edit: (body: Record<string, unknown>) => void,
-): typeof fetch {
+): FetchLike {
   return async (input, init) => {
     const res = await emulator.fetch(input, init);
     const url = input instanceof Request ? input.url : String(input);

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import process from "node:process";
 import type { SecretStore } from "../../ffi/keyring/failure.ts";
 import { isEncrypted, open } from "../../src/persistence/envelope.ts";
+import { npmBuildStaleness } from "../support/npm_build.ts";
 import { repoPath } from "../support/paths.ts";
 
 /** A fresh temporary folder; remove it with the returned function. */
@@ -44,7 +45,7 @@ export interface FixtureRuntime {
 
 /**
  * The runtimes available to run fixtures: Deno and Bun on the TypeScript fixture, Node on
- * the compiled one (only when `npm/` is built).
+ * the compiled one (only when `npm/` is built; a build older than the sources throws).
  */
 export function fixtureRuntimes(): { runtimes: FixtureRuntime[]; missing: string[]; } {
   const runtimes: FixtureRuntime[] = [];
@@ -59,6 +60,9 @@ export function fixtureRuntimes(): { runtimes: FixtureRuntime[]; missing: string
   if (existsSync(bun)) runtimes.push({ name: "bun", command: bun, args: (f) => [ts(f)] });
   else missing.push("bun (node_modules/.bin/bun)");
   if (existsSync(js("persistence_writer"))) {
+    // Node runs the compiled copy: a build older than the sources would test old code.
+    const stale = npmBuildStaleness();
+    if (stale) throw new Error(`The Node writer processes cannot run: ${stale}`);
     runtimes.push({ name: "node", command: "node", args: (f) => [js(f)] });
   } else {
     missing.push("node (npm/tests/fixtures/ is not built: run scripts/build_npm.ts)");
