@@ -13,6 +13,7 @@ import type { SecretStore } from "../../ffi/keyring/failure.ts";
 import { isEncrypted, open } from "../../src/persistence/envelope.ts";
 import { npmBuildStaleness } from "../support/npm_build.ts";
 import { repoPath } from "../support/paths.ts";
+import { loudSkip } from "../support/skip.ts";
 
 /** A fresh temporary folder; remove it with the returned function. */
 export function tempFolder(): { dir: string; remove: () => void; } {
@@ -145,5 +146,5 @@ export function keyringSession(): boolean {
 export function skipUnless(condition: boolean, reason: string): string | false {
   if (condition) return false;
   if (process.env.CI === "true") throw new Error(`required in CI: ${reason}`);
-  return reason;
+  return loudSkip(reason);
 }
