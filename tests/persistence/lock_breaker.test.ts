@@ -31,28 +31,33 @@ describe("FileLock: breaking a stale lock with many waiters", () => {
   before(() => (folder = tempFolder()));
   after(() => folder.remove());
 
-  it("never lets two writers hold the lock at once", { timeout: 60_000 }, async () => {
+  it("never lets two writers hold the lock at once", { timeout: 120_000 }, async () => {
     const dead = await deadPid();
     let overlaps = 0;
     let maxHolders = 0;
-    for (let round = 0; round < 15; round++) {
-      const path = join(folder.dir, `round${round}.lock`);
-      // A lock left by a writer that died: every waiter below sees it as stale.
-      writeFileSync(
-        path,
-        JSON.stringify({ pid: dead, hostname: hostname(), createdAt: Date.now(), nonce: "dead" }),
-      );
-      let holders = 0;
-      const writer = async () => {
-        const lock = await FileLock.acquire(path, { timeoutMs: 20_000 });
-        holders++;
-        maxHolders = Math.max(maxHolders, holders);
-        if (holders > 1) overlaps++;
-        await sleep(5); // the read-merge-write a writer does under the lock
-        holders--;
-        await lock.release();
-      };
-      await Promise.all(Array.from({ length: 8 }, writer));
+    let round = 0;
+    // Writer counts and hold times vary: each runtime schedules the waiters' file operations
+    // differently, and the unsafe interleaving shows under different ones.
+    for (const [writers, holdMs] of [[8, 5], [4, 30], [16, 0], [4, 1], [16, 2]]) {
+      for (let i = 0; i < 12; i++) {
+        const path = join(folder.dir, `round${round++}.lock`);
+        // A lock left by a writer that died: every waiter below sees it as stale.
+        writeFileSync(
+          path,
+          JSON.stringify({ pid: dead, hostname: hostname(), createdAt: Date.now(), nonce: "dead" }),
+        );
+        let holders = 0;
+        const writer = async () => {
+          const lock = await FileLock.acquire(path, { timeoutMs: 20_000 });
+          holders++;
+          maxHolders = Math.max(maxHolders, holders);
+          if (holders > 1) overlaps++;
+          await sleep(holdMs); // the read-merge-write a writer does under the lock
+          holders--;
+          await lock.release();
+        };
+        await Promise.all(Array.from({ length: writers }, writer));
+      }
     }
     assert.equal(overlaps, 0, `two writers held the lock together (up to ${maxHolders} at once)`);
   });
