@@ -8,9 +8,17 @@
 import assert from "node:assert/strict";
 import { connect, type Socket } from "node:net";
 import { describe, it } from "node:test";
+import { EntraAuthError } from "../../src/errors.ts";
 import { startLoopbackServer } from "../../src/network/loopback_server.ts";
 
-/** A raw keep-alive HTTP/1.1 connection: one request at a time, its status code. */
+/** One HTTP response. */
+interface Reply {
+  status: number;
+  headers: Map<string, string>;
+  body: string;
+}
+
+/** A raw keep-alive HTTP/1.1 connection: one request at a time. */
 class RawConnection {
   readonly #socket: Socket;
   #buffer = "";
@@ -40,9 +48,12 @@ class RawConnection {
     });
   }
 
-  /** Sends a GET and reads one complete response (sized or chunked body). */
-  get(path: string, host: string): Promise<{ status: number; body: string; }> {
-    this.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: keep-alive\r\n\r\n`);
+  /** Sends a request (GET unless told) and reads one complete response. */
+  get(path: string, host: string, method = "GET"): Promise<Reply> {
+    const body = method === "GET" ? "" : "Content-Length: 0\r\n";
+    this.write(
+      `${method} ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: keep-alive\r\n${body}\r\n`,
+    );
     return this.response();
   }
 
@@ -52,7 +63,7 @@ class RawConnection {
   }
 
   /** Reads one complete response (sized or chunked body). */
-  async response(): Promise<{ status: number; body: string; }> {
+  async response(): Promise<Reply> {
     for (;;) {
       const head = this.#buffer.indexOf("\r\n\r\n");
       if (head >= 0) {
@@ -64,7 +75,12 @@ class RawConnection {
           : Number.isFinite(length) && Buffer.byteLength(body) >= length;
         if (complete) {
           this.#buffer = "";
-          return { status: Number(headers.split(" ")[1]), body };
+          const fields = new Map<string, string>();
+          for (const line of headers.split("\r\n").slice(1)) {
+            const colon = line.indexOf(":");
+            fields.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+          }
+          return { status: Number(headers.split(" ")[1]), headers: fields, body };
         }
       }
       if (this.closed) {
@@ -168,6 +184,127 @@ describe("loopback server guards", () => {
       late.close();
       winner.close();
       await server.close();
+    }
+  });
+
+  it("answers only GET on the redirect path; every page is uncacheable and not sniffable", {
+    timeout: 20_000,
+  }, async () => {
+    let asked = 0;
+    const server = await startLoopbackServer({
+      accept: (q) => {
+        asked++;
+        return q.get("state") === "good";
+      },
+    });
+    const host = `127.0.0.1:${server.port}`;
+    const conn = await RawConnection.open(server.port);
+    try {
+      const waiting = server.waitForRedirect({ timeoutMs: 10_000 });
+      for (const method of ["POST", "PUT", "DELETE"]) {
+        const res = await conn.get("/?code=c&state=good", host, method);
+        assert.equal(res.status, 404, `${method} must not complete the sign-in`);
+      }
+      assert.equal(asked, 0, "no other method reaches the state check");
+      const pages = [
+        await conn.get("/?code=c&state=good", "evil.example"), // 400, foreign Host
+        await conn.get("/favicon.ico", host), // 404
+        await conn.get("/?code=c&state=bad", host), // 400, state mismatch
+        await conn.get("/?code=c&state=good", host), // 200
+      ];
+      assert.deepEqual(pages.map((p) => p.status), [400, 404, 400, 200]);
+      for (const page of pages) {
+        assert.equal(page.headers.get("content-type"), "text/html; charset=utf-8");
+        assert.equal(page.headers.get("cache-control"), "no-store");
+        assert.equal(page.headers.get("x-content-type-options"), "nosniff");
+        assert.equal(page.headers.get("referrer-policy"), "no-referrer");
+      }
+      assert.equal(
+        pages[3].headers.get("connection"),
+        "close",
+        "the last page ends the connection",
+      );
+      assert.equal((await waiting).get("code"), "c");
+    } finally {
+      conn.close();
+      await server.close();
+    }
+  });
+
+  it("says what each refused request was, on the page", { timeout: 20_000 }, async () => {
+    const server = await startLoopbackServer({ accept: (q) => q.get("state") === "good" });
+    const host = `127.0.0.1:${server.port}`;
+    const conn = await RawConnection.open(server.port);
+    try {
+      const foreign = await conn.get("/?state=good", "evil.example");
+      assert.match(foreign.body, /<title>Bad request<\/title>/);
+      assert.match(foreign.body, /only answers loopback redirects/);
+      const path = await conn.get("/other", host);
+      assert.match(path.body, /<title>Not found<\/title>/);
+      assert.match(path.body, /not the sign-in redirect address/);
+      const state = await conn.get("/?state=bad", host);
+      assert.match(state.body, /<title>Sign-in response rejected<\/title>/);
+      const late = await RawConnection.open(server.port);
+      late.write(`GET /?state=good HTTP/1.1\r\nHost: ${host}\r\n`);
+      await new Promise((r) => setTimeout(r, 200));
+      await conn.get("/?code=c&state=good", host);
+      late.write("\r\n");
+      const done = await late.response();
+      late.close();
+      assert.match(done.body, /<title>Already completed<\/title>/);
+      assert.match(done.body, /has already completed/);
+    } finally {
+      conn.close();
+      await server.close();
+    }
+  });
+
+  it("an already-aborted signal ends the wait at once; limits name the sign-in", {
+    timeout: 20_000,
+  }, async () => {
+    const server = await startLoopbackServer({ accept: () => true });
+    try {
+      const controller = new AbortController();
+      controller.abort();
+      await assert.rejects(server.waitForRedirect({ signal: controller.signal }), (err) => {
+        assert.ok(err instanceof EntraAuthError);
+        assert.equal(err.code, "aborted");
+        assert.match(err.message, /sign-in/);
+        return true;
+      });
+      const live = new AbortController();
+      const waiting = server.waitForRedirect({ signal: live.signal });
+      live.abort();
+      await assert.rejects(waiting, (err) => {
+        assert.ok(err instanceof EntraAuthError && err.code === "aborted");
+        assert.match(err.message, /sign-in/);
+        return true;
+      });
+      await assert.rejects(server.waitForRedirect({ timeoutMs: 20 }), (err) => {
+        assert.ok(err instanceof EntraAuthError && err.code === "timeout");
+        assert.match(err.message, /redirect/);
+        return true;
+      });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("a port in use is an invalid_argument naming the port, with the cause", {
+    timeout: 20_000,
+  }, async () => {
+    const first = await startLoopbackServer({ accept: () => true });
+    try {
+      await assert.rejects(startLoopbackServer({ port: first.port, accept: () => true }), (err) => {
+        assert.ok(err instanceof EntraAuthError);
+        assert.equal(err.code, "invalid_argument");
+        assert.match(err.message, new RegExp(`127\\.0\\.0\\.1:${first.port}\\b`));
+        assert.match(err.message, /another port/);
+        assert.ok(err.cause, "the listen error is kept as the cause");
+        return true;
+      });
+    } finally {
+      await first.close();
     }
   });
 });
