@@ -72,7 +72,9 @@ describe("reply validation", () => {
     assert.equal(optionalSeconds({ n: "3599" }, "n", "w"), 3599);
     assert.equal(optionalSeconds({ n: " 12 " }, "n", "w"), 12);
     assert.equal(optionalSeconds({ n: "1.5" }, "n", "w"), 1.5);
-    for (const bad of [-1, "-1", "1e3", "", "12s", "0x10", Infinity, NaN, true, {}, "1.", ".5"]) {
+    assert.equal(optionalSeconds({ n: "2.25" }, "n", "w"), 2.25);
+    const notSeconds = [-1, "-1", "1e3", "", "12s", "0x10", Infinity, NaN, true, {}, "1.", ".5"];
+    for (const bad of [...notSeconds, [12], ["3"]]) {
       assert.throws(
         () => optionalSeconds({ n: bad }, "n", "where"),
         invalid(/where: n is not a non-negative number/),
