@@ -39,7 +39,12 @@ export const MODULES = {
       "src/cache/scopes.ts",
       "src/cache/environment.ts",
     ],
-    tests: ["tests/cache/", "tests/flows/foci.test.ts"],
+    tests: [
+      "tests/cache/format.test.ts",
+      "tests/cache/lookup.test.ts",
+      "tests/cache/plugin.test.ts",
+      "tests/flows/foci.test.ts",
+    ],
   },
   cache_rest: {
     mutate: [
@@ -71,8 +76,10 @@ export const MODULES = {
     tests: ["tests/persistence/persistent_cache.test.ts", "tests/persistence/envelope_iv.test.ts"],
   },
   broker: {
+    // The C test double of MSALRuntime drives the whole brokered path without a broker
+    // session; tests/broker/pca_broker.test.ts (real MSALRuntime) needs scripts/with-broker.sh.
     mutate: ["src/broker/**/*.ts"],
-    tests: ["tests/broker/"],
+    tests: ["tests/broker/msalruntime_double.test.ts"],
   },
   completion: {
     mutate: ["ffi/completion.ts"],
@@ -85,6 +92,7 @@ const module = MODULES[name];
 if (!module) {
   throw new Error(`unknown MUTATION_MODULE ${name}: one of ${Object.keys(MODULES).join(", ")}`);
 }
+// A command to run each test run under, e.g. "scripts/with-broker.sh -- " (absolute path).
 const wrap = process.env.MUTATION_WRAP ?? "";
 
 /** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */

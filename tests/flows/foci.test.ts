@@ -90,6 +90,28 @@ describe("FOCI: the family refresh token in a shared cache", () => {
     assert.equal(refreshRequests(emulator).at(-1)?.refresh_token, familyRt);
   });
 
+  for (const [error, outside] of [["unauthorized_client", true], ["interaction_required", false]]) {
+    it(
+      `an unknown app's family attempt refused with ${error}: ${
+        outside ? "recorded outside the family" : "nothing learnt"
+      }; the token stays`,
+      { timeout: 30_000 },
+      async () => {
+        const emulator = makeNetworkEmulator();
+        const { family, account, familyRt } = await familySignIn(emulator);
+        const lone = app(emulator, LONE_APP);
+        lone.getTokenCache().deserialize(family.getTokenCache().serialize());
+        emulator.addFault({ kind: "error", error: String(error), match: { endpoint: "token" } });
+        const err = await lone.acquireTokenSilent({ scopes: SCOPES, account }).catch((e) => e);
+        assert.ok(err instanceof InteractionRequiredError, String(err));
+        const after = cacheOf(lone);
+        assert.deepEqual(Object.values(after.RefreshToken).map((rt) => rt.secret), [familyRt]);
+        const meta = Object.values(after.AppMetadata).find((m) => m.client_id === LONE_APP);
+        assert.deepEqual(meta && meta.family_id, outside ? "" : undefined);
+      },
+    );
+  }
+
   it("an app known to be outside the family sends only its own refresh token", {
     timeout: 30_000,
   }, async () => {
