@@ -23,7 +23,11 @@ export const MODULES = {
   },
   token_endpoint: {
     mutate: ["src/network/token_endpoint.ts", "src/network/authorize.ts"],
-    tests: ["tests/network/token_endpoint.test.ts", "tests/network/nonce_wiring.test.ts"],
+    tests: [
+      "tests/network/token_endpoint.test.ts",
+      "tests/network/authorize.test.ts",
+      "tests/network/nonce_wiring.test.ts",
+    ],
   },
   loopback: {
     mutate: ["src/network/loopback_server.ts"],
