@@ -178,6 +178,7 @@ describe("loopback server guards", () => {
       const refused = await late.response();
       assert.equal(refused.status, 409, "a redirect after completion is refused with 409");
       assert.match(refused.body, /already completed/);
+      assert.equal(refused.headers.get("connection"), "close", "and the connection ends");
       const again = await server.waitForRedirect({ timeoutMs: 1_000 });
       assert.equal(again.get("code"), "first", "the first redirect stays the result");
     } finally {
@@ -244,6 +245,7 @@ describe("loopback server guards", () => {
       assert.match(path.body, /not the sign-in redirect address/);
       const state = await conn.get("/?state=bad", host);
       assert.match(state.body, /<title>Sign-in response rejected<\/title>/);
+      assert.match(state.body, /Return to the application and try again/);
       const late = await RawConnection.open(server.port);
       late.write(`GET /?state=good HTTP/1.1\r\nHost: ${host}\r\n`);
       await new Promise((r) => setTimeout(r, 200));
@@ -298,7 +300,10 @@ describe("loopback server guards", () => {
       await assert.rejects(startLoopbackServer({ port: first.port, accept: () => true }), (err) => {
         assert.ok(err instanceof EntraAuthError);
         assert.equal(err.code, "invalid_argument");
-        assert.match(err.message, new RegExp(`127\\.0\\.0\\.1:${first.port}\\b`));
+        assert.match(
+          err.message,
+          new RegExp(`^Cannot listen on 127\\.0\\.0\\.1:${first.port} for`),
+        );
         assert.match(err.message, /another port/);
         assert.ok(err.cause, "the listen error is kept as the cause");
         return true;
