@@ -69,7 +69,7 @@ export const MODULES = {
   },
   persistence_merge: {
     mutate: ["src/persistence/merge.ts"],
-    tests: ["tests/persistence/merge.test.ts"],
+    tests: ["tests/persistence/merge.test.ts", "tests/persistence/merge_flags.test.ts"],
   },
   persistence: {
     mutate: [
@@ -110,7 +110,7 @@ export default {
   timeoutFactor: 2,
   disableTypeChecks: false,
   checkers: [],
-  tempDirName: ".tmp/stryker",
+  tempDirName: `.tmp/stryker/${name}`,
   cleanTempDir: true,
   ignorePatterns: ["npm", ".build", ".tmp", "bench", "tests/native/build", "reports", "*.log"],
   reporters: ["clear-text", "progress-append-only", "json", "html"],
