@@ -6,7 +6,7 @@
 #   MUTATION_BUDGET_MIN=20 bash scripts/mutation.sh persistence_lock
 #
 # Modules (scripts/stryker.conf.mjs): pkce validate token_endpoint loopback cache
-# persistence_lock persistence_merge persistence cache_rest broker completion.
+# persistence_lock persistence_merge cache_store persistence cache_rest broker completion.
 # Each run mutates the module's files in a sandbox (.tmp/stryker) and runs the narrowest Deno
 # test files that guard them against every mutant. Reports: .tmp/mutation/<module>.html and
 # .json. A run that exceeds its time budget (MUTATION_BUDGET_MIN, default 30) is stopped and
@@ -16,7 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ALL=(pkce validate token_endpoint loopback cache persistence_lock persistence_merge persistence cache_rest broker completion)
+ALL=(pkce validate token_endpoint loopback cache persistence_lock persistence_merge cache_store persistence cache_rest broker completion)
 modules=("$@")
 [ ${#modules[@]} -eq 0 ] && modules=("${ALL[@]}")
 budget_min="${MUTATION_BUDGET_MIN:-30}"
@@ -35,7 +35,7 @@ for module in "${modules[@]}"; do
   rc=${PIPESTATUS[0]}
   set -e
   if [ "$rc" -eq 124 ] || [ "$rc" -eq 130 ]; then
-    echo "== $module: time budget of ${budget_min} min spent; raise MUTATION_BUDGET_MIN"
+    echo "== $module: stopped (time budget of ${budget_min} min spent, or interrupted)"
     echo "   progress when stopped: $(grep -E 'Mutation testing [0-9]+%' ".tmp/mutation/$module.log" | tail -1)"
     status=1
   elif [ "$rc" -ne 0 ]; then

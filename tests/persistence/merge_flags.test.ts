@@ -134,4 +134,43 @@ describe("mergeCache: edges", () => {
     assert.equal("Other" in removed.document, false);
     assert.equal(removed.changed, true);
   });
+
+  it("a section only one side has is kept, entry by entry, stamped when ours", () => {
+    const theirs = mergeCache({}, {}, { X: { a: { v: 1 } } });
+    assert.deepEqual(theirs.document.X, { a: { v: 1 } }, "another process's new section stays");
+    assert.equal(theirs.hasTheirs, true);
+    assert.equal(theirs.changed, false);
+    const ours = mergeCache({ [SYNC_SECTION]: { revision: 4 } }, { X: { a: { v: 1 } } }, {});
+    assert.deepEqual(ours.document.X, { a: { v: 1, [REVISION_FIELD]: "4" } });
+    assert.equal(ours.changed, true);
+  });
+
+  it("the file's format: EntraAuthSync and entra_auth_revision, as other versions read them", () => {
+    const r = mergeCache({}, { AccessToken: { a: { v: 1 } } }, {});
+    const text = JSON.stringify(r.document);
+    assert.match(text, /"EntraAuthSync":\{"revision":1\}/);
+    assert.match(text, /"entra_auth_revision":"0"/);
+  });
+
+  it("null sections and a null sync member are data, not a crash", () => {
+    assert.equal(revisionOf({ [SYNC_SECTION]: null }), 0);
+    const r = mergeCache({ Other: null }, { Other: null }, { Other: null, [SYNC_SECTION]: null });
+    assert.equal(r.document.Other, null);
+    assert.equal(revisionOf(r.document), 1);
+  });
+
+  it("multi-digit stamps are revisions; objects inside arrays compare by content", () => {
+    const r = mergeCache(
+      at(10, { k: { secret: "old" } }),
+      at(10, { k: { secret: "mine" } }),
+      at(13, { k: { secret: "theirs", [REVISION_FIELD]: "12" } }),
+    );
+    assert.equal(
+      (r.document.AccessToken as Record<string, { secret: string; }>).k.secret,
+      "theirs",
+    );
+    const base = at(3, { k: { list: [{ a: 1, b: 2 }] } });
+    const reordered = mergeCache(base, at(3, { k: { list: [{ b: 2, a: 1 }] } }), base);
+    assert.equal(reordered.changed, false, "the same objects in a list, keys reordered");
+  });
 });
