@@ -119,6 +119,7 @@ describe("processRedirect", () => {
     const err = thrown(() => processRedirect(q("code=c&state=other"), "s"));
     assert.ok(err instanceof EntraAuthError && err.code === "state_mismatch");
     assert.match(err.message, /state does not match this sign-in/);
+    assert.match(err.message, /another sign-in\. Sign in again\./);
   });
 
   it("an error carries its description, AADSTS codes, suberror, claims and ids", () => {
@@ -171,6 +172,7 @@ describe("processRedirect", () => {
     assert.ok(shortIds instanceof ServerError);
     assert.equal(shortIds.correlationId, undefined, "only a 36-character id is one");
     assert.equal(shortIds.traceId, undefined);
+    assert.equal(shortIds.errorCodes, undefined, "a description without AADSTS codes has none");
   });
 
   it("access_denied says the user declined; other errors do not", () => {
@@ -326,5 +328,74 @@ describe("processTokenResponse at its boundaries", () => {
     );
     assert.ok(iss instanceof EntraAuthError);
     assert.match(iss.message, /iss "https:\/\/x" is not the issuer https:\/\/id\.example/);
+  });
+
+  it("checks iss and nonce only when expected; passes matching ones", () => {
+    const claims = { aud: "app", iss: "https://id.example", nonce: "n1" };
+    const plain = processTokenResponse(reply({ ...base, id_token: idToken(claims) }), expect);
+    assert.equal(plain.idTokenClaims?.nonce, "n1", "no nonce expected (a refresh): any passes");
+    const both = processTokenResponse(reply({ ...base, id_token: idToken(claims) }), {
+      ...expect,
+      issuer: "https://id.example",
+      nonce: "n1",
+    });
+    assert.equal(both.idTokenClaims?.iss, "https://id.example");
+    const wrong = thrown(() =>
+      processTokenResponse(reply({ ...base, id_token: idToken(claims) }), {
+        ...expect,
+        nonce: "n2",
+      })
+    );
+    assert.ok(wrong instanceof EntraAuthError && wrong.code === "nonce_mismatch");
+    assert.match(wrong.message, /another sign-in\. Sign in again\./);
+    const notJwt = thrown(() =>
+      processTokenResponse(reply({ ...base, id_token: "garbage" }), expect)
+    );
+    assert.ok(notJwt instanceof EntraAuthError);
+    assert.match(notJwt.message, /id_token is not a JWT/);
+  });
+
+  it("keeps the server's scope; optional fields: typed, and absent when null", () => {
+    const { response } = processTokenResponse(
+      reply({ ...base, scope: "A B", ext_expires_in: null, refresh_token: null, foci: "1" }),
+      expect,
+    );
+    assert.equal(response.scope, "A B");
+    assert.equal("ext_expires_in" in response, false);
+    assert.equal("refresh_token" in response, false);
+    assert.equal(response.foci, "1");
+    for (const field of ["refresh_token", "id_token", "client_info", "foci"]) {
+      const err = thrown(() => processTokenResponse(reply({ ...base, [field]: 42 }), expect));
+      assert.ok(err instanceof EntraAuthError && err.code === "invalid_response", field);
+      assert.match(err.message, new RegExp(`token response: ${field} is not a string`));
+    }
+    const noAt = thrown(() => processTokenResponse(reply({ token_type: "Bearer" }), expect));
+    assert.ok(noAt instanceof EntraAuthError);
+    assert.match(noAt.message, /token response: access_token is missing/);
+  });
+
+  it("client_info must decode to uid and utid, and says which is missing", () => {
+    const info = (v: unknown) => enc(v);
+    const noUid = thrown(() =>
+      processTokenResponse(reply({ ...base, client_info: info({ utid: "t" }) }), expect)
+    );
+    assert.ok(noUid instanceof EntraAuthError);
+    assert.match(noUid.message, /client_info: uid is missing/);
+    const noUtid = thrown(() =>
+      processTokenResponse(reply({ ...base, client_info: info({ uid: "u" }) }), expect)
+    );
+    assert.ok(noUtid instanceof EntraAuthError);
+    assert.match(noUtid.message, /client_info: utid is missing/);
+    const bad = thrown(() => processTokenResponse(reply({ ...base, client_info: "%%" }), expect));
+    assert.ok(bad instanceof EntraAuthError);
+    assert.match(bad.message, /client_info is not base64url JSON/);
+  });
+
+  it("an error reply takes the code the caller names", () => {
+    const err = thrown(() =>
+      processTokenResponse(reply({ error: "temporarily_unavailable" }, 400), expect, "timeout")
+    );
+    assert.ok(err instanceof ServerError, String(err));
+    assert.equal(err.code, "timeout");
   });
 });
