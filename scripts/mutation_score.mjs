@@ -6,7 +6,12 @@ import process from "node:process";
 
 const [path, flag] = process.argv.slice(2);
 const report = JSON.parse(readFileSync(path, "utf8"));
-const count = (mutants, status) => mutants.filter((m) => m.status === status).length;
+// A "kill" whose test command could not even start (the tools vanished mid-run, e.g. a
+// reinstall of node_modules) proves nothing: count it as not run.
+const broken = (m) =>
+  m.status === "Killed" && /not found|No such file|ENOENT/.test(m.statusReason ?? "");
+const count = (mutants, status) =>
+  mutants.filter((m) => m.status === status && !(status === "Killed" && broken(m))).length;
 let killedAll = 0;
 let validAll = 0;
 for (const [file, { mutants }] of Object.entries(report.files)) {

@@ -38,6 +38,7 @@ export const MODULES = {
     tests: [
       "tests/cache/format.test.ts",
       "tests/cache/lookup.test.ts",
+      "tests/cache/token_cache_edges.test.ts",
       "tests/flows/foci.test.ts",
     ],
   },
@@ -66,7 +67,11 @@ export const MODULES = {
   },
   persistence_lock: {
     mutate: ["src/persistence/lock.ts"],
-    tests: ["tests/persistence/lock.test.ts", "tests/persistence/lock_breaker.test.ts"],
+    tests: [
+      "tests/persistence/lock.test.ts",
+      "tests/persistence/lock_owner.test.ts",
+      "tests/persistence/lock_breaker.test.ts",
+    ],
   },
   persistence_merge: {
     mutate: ["src/persistence/merge.ts"],
