@@ -455,6 +455,36 @@ export class TokenCache {
   }
 
   /**
+   * Records that an app is not in a family (FOCI), as MSAL does when the authority refuses
+   * the family refresh token to an app whose membership it did not know: app metadata with
+   * an empty `family_id`. The family refresh token stays, for the apps that are members.
+   * Nothing changes when the cache already knows the app (another process may have learnt
+   * meanwhile that it is a member).
+   *
+   * @param query the client and any alias of the cloud
+   * @returns whether the metadata was recorded
+   * @example
+   * ```ts
+   * import { TokenCache } from "@entra-auth/core";
+   * const cache = new TokenCache();
+   * cache.markOutsideFamily({ clientId: "c", environment: "login.microsoftonline.com" });
+   * console.log(cache.getAppMetadata({ clientId: "c", environment: "login.windows.net" }));
+   * // { client_id: "c", environment: "login.windows.net", family_id: "" }
+   * ```
+   */
+  markOutsideFamily(query: { clientId: string; environment: string; }): boolean {
+    if (this.getAppMetadata(query)) return false;
+    const meta: AppMetadataEntity = {
+      client_id: query.clientId,
+      environment: this.#store.aliases.preferredCache(query.environment),
+      family_id: "",
+    };
+    this.#store.put("AppMetadata", appMetadataKey(meta), meta);
+    this.#version++;
+    return true;
+  }
+
+  /**
    * The app metadata of a client in a cloud (its `family_id` says whether it is in a family).
    *
    * @param query the client and any alias of the cloud

@@ -198,7 +198,7 @@ export class NetworkClient {
           authority: this.#settings.authority,
         })
         : undefined;
-      return { cached, result, family, familyId, own };
+      return { cached, result, family, familyId, familyKnown: meta !== undefined, own };
     });
     if (found.result) return found.result;
     const attempts = [
@@ -242,6 +242,18 @@ export class NetworkClient {
         return await this.#save(result, correlationId);
       } catch (err) {
         lastError = err;
+        const refused = err instanceof InteractionRequiredError
+          && (err.server?.error === "invalid_grant" || err.server?.error === "unauthorized_client");
+        if (refused && familyId && !found.familyKnown) {
+          // An app the cache did not know tried the family token and was refused: it is not
+          // in the family (as MSAL concludes). Record that; the token stays for the family.
+          await withCache(
+            this.cache,
+            this.#settings.cachePlugin,
+            (c) => c.markOutsideFamily({ clientId, environment: account.environment }),
+          );
+          continue;
+        }
         if (err instanceof InteractionRequiredError) {
           // The server rejected this refresh token: it is dead, remove it.
           const dead = err.server?.error === "invalid_grant" || err.server?.error === "bad_token";

@@ -98,8 +98,10 @@ function endpoint(body: JsonObject, name: string, required: boolean): string | u
   } catch (cause) {
     throw invalidResponse(`OIDC metadata: ${name} is not a URL`, cause);
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw invalidResponse(`OIDC metadata: ${name} is not an http(s) URL`);
+  // Codes, PKCE verifiers and refresh tokens go to these endpoints: plain http only on loopback.
+  const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
+  if (url.protocol !== "https:" && !(loopback && url.protocol === "http:")) {
+    throw invalidResponse(`OIDC metadata: ${name} is not an https URL (http only on loopback)`);
   }
   return value;
 }

@@ -8,12 +8,16 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { currentRuntime } from "../../ffi/runtime.ts";
 import { TokenCache } from "../../src/cache/token_cache.ts";
+import { loudSkip } from "../support/skip.ts";
 import { CLIENT, OTHER_CLIENT, requestContext, TENANT, tokenResponse, user } from "./helpers.ts";
 import { msalNodeApp, OfflineNetwork } from "./msal_node.ts";
 
 const skip = currentRuntime() === "node"
   ? false
-  : `msal-node is a Node library (a dev dependency): its interop runs under Node only, not ${currentRuntime()}`;
+  : loudSkip(
+    `msal-node in-process runs under Node only, not ${currentRuntime()}; the same interop `
+      + `runs here with msal-node in a Node process: tests/cache/msal_node_process.test.ts`,
+  );
 
 // Tokens must be valid against the real clock: msal-node reads Date.now().
 const realNow = () => Math.floor(Date.now() / 1000);

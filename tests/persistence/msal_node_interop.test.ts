@@ -17,11 +17,15 @@ import { createPersistentCache } from "../../src/persistence/persistent_cache.ts
 import { PublicClientApplication } from "../../src/public_client_application.ts";
 import { CLIENT, requestContext, TENANT, tokenResponse, user } from "../cache/helpers.ts";
 import { msalNodeApp, OfflineNetwork } from "../cache/msal_node.ts";
+import { loudSkip } from "../support/skip.ts";
 import { tempFolder } from "./support.ts";
 
 const skip = currentRuntime() === "node"
   ? false
-  : `msal-node is a Node library (a dev dependency): its interop runs under Node only, not ${currentRuntime()}`;
+  : loudSkip(
+    `msal-node in-process runs under Node only, not ${currentRuntime()}; the same interop `
+      + `runs here with msal-node in a Node process: tests/persistence/msal_node_process.test.ts`,
+  );
 
 const realNow = () => Math.floor(Date.now() / 1000);
 

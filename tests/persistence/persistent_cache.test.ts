@@ -4,7 +4,15 @@
  */
 
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { withCache } from "../../src/cache/plugin.ts";
@@ -92,7 +100,9 @@ describe("persistent cache", () => {
     );
   });
 
-  it("writes MSAL's JSON format owner-only (0600 file, 0700 new folder), atomically", async () => {
+  it("writes MSAL's JSON format owner-only (0600 file, 0700 new folder), atomically", {
+    timeout: 30_000,
+  }, async () => {
     const path = newPath();
     const a = processOn(path);
     await a.save(1);
@@ -108,6 +118,18 @@ describe("persistent cache", () => {
       ["cache.json"],
       "no temp or lock file left",
     );
+    // Atomic: the next write puts a complete new file in place (rename) and never touches
+    // the old one, which a reader may have open: a second name for the old file (a hard
+    // link) still shows the complete old content afterwards.
+    const old = join(path, "..", "old.json");
+    linkSync(path, old);
+    const oldBytes = readFileSync(old);
+    await a.save(2);
+    assert.deepEqual(readFileSync(old), oldBytes, "the old file was written in place");
+    assert.notEqual(statSync(path).ino, statSync(old).ino, "the file was not replaced");
+    assert.equal(Object.keys((await readCacheFile(path)).Account).length, 2);
+    assert.equal(statSync(path).mode & 0o777, 0o600, "the new file is owner-only too");
+    assert.deepEqual(readdirSync(join(path, "..")).sort(), ["cache.json", "old.json"]);
   });
 
   it("re-reads before every access: another process's sign-in shows up, and both survive", async () => {

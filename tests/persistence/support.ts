@@ -21,7 +21,9 @@ import {
   type PersistentCacheOptions,
 } from "../../src/persistence/persistent_cache.ts";
 import { requestContext, tokenResponse, user } from "../cache/helpers.ts";
+import { npmBuildStaleness } from "../support/npm_build.ts";
 import { repoPath } from "../support/paths.ts";
+import { loudSkip } from "../support/skip.ts";
 
 /** A fresh temporary folder; remove it with the returned function. */
 export function tempFolder(): { dir: string; remove: () => void; } {
@@ -54,7 +56,7 @@ export interface FixtureRuntime {
 
 /**
  * The runtimes available to run fixtures: Deno and Bun on the TypeScript fixture, Node on
- * the compiled one (only when `npm/` is built).
+ * the compiled one (only when `npm/` is built; a build older than the sources throws).
  */
 export function fixtureRuntimes(): { runtimes: FixtureRuntime[]; missing: string[]; } {
   const runtimes: FixtureRuntime[] = [];
@@ -69,6 +71,9 @@ export function fixtureRuntimes(): { runtimes: FixtureRuntime[]; missing: string
   if (existsSync(bun)) runtimes.push({ name: "bun", command: bun, args: (f) => [ts(f)] });
   else missing.push("bun (node_modules/.bin/bun)");
   if (existsSync(js("persistence_writer"))) {
+    // Node runs the compiled copy: a build older than the sources would test old code.
+    const stale = npmBuildStaleness();
+    if (stale) throw new Error(`The Node writer processes cannot run: ${stale}`);
     runtimes.push({ name: "node", command: "node", args: (f) => [js(f)] });
   } else {
     missing.push("node (npm/tests/fixtures/ is not built: run scripts/build_npm.ts)");
@@ -151,7 +156,7 @@ export function keyringSession(): boolean {
 export function skipUnless(condition: boolean, reason: string): string | false {
   if (condition) return false;
   if (process.env.CI === "true") throw new Error(`required in CI: ${reason}`);
-  return reason;
+  return loudSkip(reason);
 }
 
 /** The key of an encrypted cache file, looked up in a secret store (by the id in its header). */

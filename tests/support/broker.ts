@@ -5,6 +5,7 @@
  */
 
 import process from "node:process";
+import { loudSkip } from "./skip.ts";
 
 /** The emulator's control URL, when running inside the launcher. */
 export const emulatorUrl: string | undefined = process.env.ENTRA_AUTH_BROKER_EMULATOR_URL
@@ -13,7 +14,10 @@ export const emulatorUrl: string | undefined = process.env.ENTRA_AUTH_BROKER_EMU
 /** `describe`/`it` option: skip outside the launcher (never in CI). */
 export const brokerSkip: string | false = emulatorUrl || process.env.CI
   ? false
-  : "run inside scripts/with-broker.sh (scripts/test.sh does) to test against the real MSALRuntime";
+  : loudSkip(
+    "broker tests need the broker session: run inside scripts/with-broker.sh (scripts/test.sh "
+      + "does) to test against the real MSALRuntime",
+  );
 
 /** The test app's client id (the Azure CLI's public client id, as in the captured samples). */
 export const CLIENT_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";

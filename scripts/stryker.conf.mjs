@@ -1,0 +1,132 @@
+// StrykerJS configuration for the mutation runs of scripts/mutation.sh (not run in CI: slow).
+// One module per run, chosen by MUTATION_MODULE; each runs the narrowest Deno test files that
+// guard it, through Stryker's command runner (Stryker mutates the .ts files in its sandbox and
+// `deno test` runs there; Deno strips the types, so no build step is needed).
+import { resolve } from "node:path";
+import process from "node:process";
+
+// The sandbox gets no node_modules of its own when node_modules is itself a symlink (as in
+// this repository's worktrees): link it before each run.
+const nodeModules = resolve("node_modules");
+const deno = `{ [ -e node_modules ] || ln -s '${nodeModules}' node_modules; } && `
+  + `'${nodeModules}/.bin/deno' test -A --no-check --quiet`;
+
+/** Module → the files mutated and the tests run against each mutant. */
+export const MODULES = {
+  pkce: {
+    mutate: ["src/network/pkce.ts"],
+    tests: ["tests/network/pkce.test.ts", "tests/network/token_endpoint.test.ts"],
+  },
+  validate: {
+    mutate: ["src/network/validate.ts"],
+    tests: ["tests/network/token_endpoint.test.ts", "tests/network/validate.test.ts"],
+  },
+  token_endpoint: {
+    mutate: ["src/network/token_endpoint.ts", "src/network/authorize.ts"],
+    tests: [
+      "tests/network/token_endpoint.test.ts",
+      "tests/network/authorize.test.ts",
+      "tests/network/nonce_wiring.test.ts",
+    ],
+  },
+  loopback: {
+    mutate: ["src/network/loopback_server.ts"],
+    tests: ["tests/network/loopback.test.ts", "tests/network/loopback_guards.test.ts"],
+  },
+  cache: {
+    mutate: ["src/cache/token_cache.ts", "src/cache/keys.ts"],
+    tests: [
+      "tests/cache/format.test.ts",
+      "tests/cache/lookup.test.ts",
+      "tests/cache/token_cache_edges.test.ts",
+      "tests/flows/foci.test.ts",
+    ],
+  },
+  cache_store: {
+    mutate: [
+      "src/cache/store.ts",
+      "src/cache/indexes.ts",
+      "src/cache/parse.ts",
+      "src/cache/scopes.ts",
+      "src/cache/environment.ts",
+    ],
+    tests: ["tests/cache/format.test.ts", "tests/cache/lookup.test.ts"],
+  },
+  cache_rest: {
+    mutate: [
+      "src/cache/**/*.ts",
+      "!src/cache/token_cache.ts",
+      "!src/cache/keys.ts",
+      "!src/cache/store.ts",
+      "!src/cache/indexes.ts",
+      "!src/cache/parse.ts",
+      "!src/cache/scopes.ts",
+      "!src/cache/environment.ts",
+    ],
+    tests: ["tests/cache/", "tests/flows/foci.test.ts"],
+  },
+  persistence_lock: {
+    mutate: ["src/persistence/lock.ts"],
+    tests: [
+      "tests/persistence/lock.test.ts",
+      "tests/persistence/lock_owner.test.ts",
+      "tests/persistence/lock_breaker.test.ts",
+    ],
+  },
+  persistence_merge: {
+    mutate: ["src/persistence/merge.ts"],
+    tests: ["tests/persistence/merge.test.ts", "tests/persistence/merge_flags.test.ts"],
+  },
+  persistence: {
+    mutate: [
+      "src/persistence/**/*.ts",
+      "!src/persistence/lock.ts",
+      "!src/persistence/merge.ts",
+    ],
+    tests: ["tests/persistence/persistent_cache.test.ts", "tests/persistence/envelope_iv.test.ts"],
+  },
+  broker: {
+    // The C test double of MSALRuntime drives the whole brokered path without a broker
+    // session; tests/broker/pca_broker.test.ts (real MSALRuntime) needs scripts/with-broker.sh.
+    mutate: ["src/broker/**/*.ts"],
+    tests: ["tests/broker/msalruntime_double.test.ts"],
+  },
+  completion: {
+    mutate: ["ffi/completion.ts"],
+    tests: ["tests/ffi/"],
+  },
+};
+
+const name = process.env.MUTATION_MODULE ?? "loopback";
+const module = MODULES[name];
+if (!module) {
+  throw new Error(`unknown MUTATION_MODULE ${name}: one of ${Object.keys(MODULES).join(", ")}`);
+}
+// A command to run each test run under, e.g. "scripts/with-broker.sh -- " (absolute path).
+const wrap = process.env.MUTATION_WRAP ?? "";
+
+/** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
+export default {
+  testRunner: "command",
+  commandRunner: { command: `${wrap}${deno} ${module.tests.join(" ")}` },
+  mutate: module.mutate,
+  coverageAnalysis: "off",
+  concurrency: Number(process.env.MUTATION_CONCURRENCY ?? 1),
+  timeoutMS: 10_000,
+  timeoutFactor: 2,
+  disableTypeChecks: false,
+  checkers: [],
+  tempDirName: `.tmp/stryker/${name}`,
+  cleanTempDir: true,
+  ignorePatterns: ["npm", ".build", ".tmp", "bench", "tests/native/build", "reports", "*.log"],
+  reporters: ["clear-text", "progress-append-only", "json", "html"],
+  jsonReporter: { fileName: `.tmp/mutation/${name}.json` },
+  htmlReporter: { fileName: `.tmp/mutation/${name}.html` },
+  clearTextReporter: { allowColor: false, logTests: false, reportMutants: true },
+  fileLogLevel: "off",
+  logLevel: "info",
+  // Not incremental: with the command runner Stryker cannot tell which tests changed, so a
+  // mutant that survived an older suite would stay "survived" after a new test kills it.
+  incremental: false,
+  thresholds: { high: 90, low: 75, break: null },
+};
