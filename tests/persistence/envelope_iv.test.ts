@@ -23,6 +23,12 @@ function keystreamReuse(c1: Uint8Array, c2: Uint8Array, p1: Uint8Array, p2: Uint
   return found;
 }
 
+/** The file the envelope is bound to (format v2: its key id and path are authenticated). */
+const BINDING = {
+  keyId: "0123456789abcdef0123456789abcdef",
+  path: "/tmp/entra-auth-iv-test/cache.json",
+};
+
 describe("encrypted cache file: a fresh IV for every write", () => {
   it("two writes under one key never share a key stream", { timeout: 20_000 }, async () => {
     const key = crypto.getRandomValues(new Uint8Array(32));
@@ -32,10 +38,10 @@ describe("encrypted cache file: a fresh IV for every write", () => {
     const enc = new TextEncoder();
     const [pa, pb] = [enc.encode(a), enc.encode(b)];
     for (let round = 0; round < 20; round++) {
-      const [ca, cb] = [await seal(a, key), await seal(b, key)];
+      const [ca, cb] = [await seal(a, key, BINDING), await seal(b, key, BINDING)];
       assert.deepEqual(keystreamReuse(ca, cb, pa, pb), [], "the key stream was reused");
-      assert.equal(await open(ca, key), a);
-      assert.equal(await open(cb, key), b);
+      assert.equal(await open(ca, key, BINDING.path), a);
+      assert.equal(await open(cb, key, BINDING.path), b);
     }
   });
 
@@ -43,7 +49,7 @@ describe("encrypted cache file: a fresh IV for every write", () => {
     const key = crypto.getRandomValues(new Uint8Array(32));
     const seen = new Set<string>();
     for (let i = 0; i < 50; i++) {
-      const sealed = await seal("{\"AccessToken\":{}}", key);
+      const sealed = await seal("{\"AccessToken\":{}}", key, BINDING);
       seen.add(Array.from(sealed, (b) => b.toString(16).padStart(2, "0")).join(""));
     }
     assert.equal(seen.size, 50, "identical ciphertexts: the IV does not change between writes");
