@@ -28,8 +28,12 @@ build() { # build <output> <sources...> [-- extra flags]
     for s in "${sources[@]}"; do [[ $s -nt $target ]] && stale=1; done
     ((stale)) || return 0
   fi
-  "$CC" -o "$target.tmp" "${sources[@]}" "${extra[@]}" "${FLAGS[@]}"
-  mv "$target.tmp" "$target"
+  # Built under its own name (a DLL records it, and its importers name it), then moved.
+  local tmp
+  tmp=$(mktemp -d "$out/.build.XXXXXX")
+  "$CC" -o "$tmp/${target##*/}" "${sources[@]}" "${extra[@]}" "${FLAGS[@]}"
+  mv "$tmp/${target##*/}" "$target"
+  rmdir "$tmp"
 }
 
 build fftest.dll fftest.c

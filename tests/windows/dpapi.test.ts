@@ -31,7 +31,9 @@ describe("DPAPI round trips", { skip: notWindows }, () => {
 
   it("round-trips 1 MiB of random bytes", async () => {
     const data = new Uint8Array(1 << 20);
-    for (let i = 0; i < data.length; i += 65536) crypto.getRandomValues(data.subarray(i, i + 65536));
+    for (let i = 0; i < data.length; i += 65536) {
+      crypto.getRandomValues(data.subarray(i, i + 65536));
+    }
     assert.deepEqual(await dpapiUnprotect(await dpapiProtect(data)), data);
   });
 
@@ -57,7 +59,9 @@ describe("DPAPI round trips", { skip: notWindows }, () => {
   });
 
   it("refuses bytes that are not a DPAPI blob", async () => {
-    for (const junk of [new Uint8Array([1, 2, 3]), new TextEncoder().encode("{}"), new Uint8Array(0)]) {
+    for (
+      const junk of [new Uint8Array([1, 2, 3]), new TextEncoder().encode("{}"), new Uint8Array(0)]
+    ) {
       const err = await dpapiUnprotect(junk).catch((e) => e);
       assert.ok(err instanceof KeyringFailure, String(err));
     }
