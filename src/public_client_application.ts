@@ -11,7 +11,7 @@ import { BrokerClient, CONSOLE_WINDOW_HANDLE, type WindowHandle } from "./broker
 import { brokerRedirectUri } from "./broker/redirect_uri.ts";
 import type { CachePlugin } from "./cache/plugin.ts";
 import type { TokenCache } from "./cache/token_cache.ts";
-import { EntraAuthError } from "./errors.ts";
+import { BrokerError, EntraAuthError } from "./errors.ts";
 import { NetworkClient } from "./flows/network_client.ts";
 import { Logger, type LoggerOptions } from "./logger.ts";
 import type { OidcMetadata } from "./network/authority_metadata.ts";
@@ -231,13 +231,19 @@ export class PublicClientApplication {
     validateScopes(request.scopes);
     const correlationId = request.correlationId ?? crypto.randomUUID();
     if (await this.#broker?.available()) {
-      const result = await this.#broker!.acquireTokenInteractive(
-        { ...request, correlationId, pop: popParams(request.pop) },
-        request.parentWindowHandle ?? CONSOLE_WINDOW_HANDLE,
-        request.account,
-      );
-      this.#remember(result);
-      return result;
+      try {
+        const result = await this.#broker!.acquireTokenInteractive(
+          { ...request, correlationId, pop: popParams(request.pop) },
+          request.parentWindowHandle ?? CONSOLE_WINDOW_HANDLE,
+          request.account,
+        );
+        this.#remember(result);
+        return result;
+      } catch (err) {
+        // The broker turned out absent (Windows without WAM): sign in without it, as when it
+        // is not installed.
+        if (!(err instanceof BrokerError && err.code === "broker_unavailable")) throw err;
+      }
     }
     return this.#network.acquireTokenInteractive({ ...request, correlationId });
   }

@@ -3,7 +3,8 @@
 # in Wine 10 (the trixie chroot made by scripts/wine/setup.sh), each runtime in turn.
 # Usage: scripts/wine/run.sh [deno|bun|node ...]   (default: all three)
 # Env: ENTRA_WINE_CACHE (default .cache/wine), ENTRA_WINE_FILES (test files, space-separated,
-#      relative to the repository, .ts; Node runs their npm/ build).
+#      relative to the repository, .ts; Node runs their npm/ build), ENTRA_WINE_TIMEOUT
+#      (seconds per runtime, default 600).
 # Ends with one summary line per runtime ("windows-deno  12 passed, 0 failed"). Exit status:
 # 0 all passed, 1 a test failed, 2 the Wine environment is missing (run setup.sh first).
 set -uo pipefail
@@ -20,7 +21,7 @@ runtimes=("$@")
 
 # The test files that run under Windows. Tests that need Linux (D-Bus, libsecret, the broker
 # emulator) skip themselves by an explicit platform check.
-read -r -a files <<<"${ENTRA_WINE_FILES:-tests/ffi/ffi.test.ts tests/windows/dpapi.test.ts tests/windows/persistence.test.ts tests/windows/msalruntime.test.ts}"
+read -r -a files <<<"${ENTRA_WINE_FILES:-tests/ffi/ffi.test.ts tests/windows/dpapi.test.ts tests/windows/msalruntime.test.ts tests/windows/msalruntime_logs.test.ts}"
 
 [[ -e $CHROOT/.entra-ready ]] || { echo "wine-run: no Wine environment in $CHROOT: run scripts/wine/setup.sh" >&2; exit 2; }
 ((EUID == 0)) || { echo "wine-run: needs root (chroot)" >&2; exit 2; }
@@ -86,8 +87,12 @@ for rt in "${runtimes[@]}"; do
   printf '\n== windows-%s: %s\n' "$rt" "${cmd[*]}"
   start=$(date +%s)
   # Wine quirk: Windows Node writes nothing useful to a pipe as stdout; a file works.
-  in_chroot bash -c 'cd "$1" && shift && exec "$@" >"$0" 2>&1 </dev/null' "$ROOT/$log" "$ROOT" "${cmd[@]}"
+  # A run that hangs is a failure, not a stuck CI job: bounded, then Wine's processes are ended.
+  in_chroot bash -c 'cd "$1" && shift && exec "$@" >"$0" 2>&1 </dev/null' "$ROOT/$log" "$ROOT" \
+    timeout --kill-after=10 "${ENTRA_WINE_TIMEOUT:-600}" "${cmd[@]}"
   rc=$?
+  ((rc == 124 || rc == 137)) && echo "wine-run: windows-$rt did not finish within ${ENTRA_WINE_TIMEOUT:-600} s" >>"$log"
+  in_chroot wineserver -k >/dev/null 2>&1 || true
   secs[$rt]=$(($(date +%s) - start))
   clean=$(sed 's/\x1b\[[0-9;]*m//g; s/\r$//' "$log")
   printf '%s\n' "$clean"

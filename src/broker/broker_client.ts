@@ -73,6 +73,7 @@ export class BrokerClient {
    * missing, or no broker on the bus), after logging a warning that says why.
    */
   async available(): Promise<MsalRuntime | undefined> {
+    if (wamAbsent) return undefined;
     // Loaded on first use: an app that never reaches the broker never loads the binding.
     this.#runtime ??= import("../../ffi/msalruntime/locate.ts").then(({ startMsalRuntime }) =>
       startMsalRuntime(this.#settings.libraryPath)
@@ -306,6 +307,21 @@ export class BrokerClient {
     try {
       return await call;
     } catch (err) {
+      if (err instanceof BrokerError && isClassNotRegistered(err)) {
+        // MSALRuntime starts on any Windows, but WAM may be absent or refuse (Windows Server
+        // without it, Wine): REGDB_E_CLASSNOTREG. From now on the app signs in without it.
+        wamAbsent = true;
+        this.#logger.log(
+          "warning",
+          "The Windows authentication broker (WAM) is not available on this machine "
+            + "(REGDB_E_CLASSNOTREG); signing in without it.",
+        );
+        throw new BrokerError(
+          "broker_unavailable",
+          "The Windows authentication broker (WAM) is not available on this machine.",
+          { cause: err, operation: err.operation },
+        );
+      }
       if (err instanceof NativeTimeoutError) {
         throw new BrokerError(
           "broker_timeout",
@@ -382,4 +398,17 @@ function accountFromClaims(claims: Record<string, unknown>): AccountInfo {
     name: s("name") || undefined,
     idTokenClaims: claims,
   };
+}
+
+/**
+ * Set when a call showed that this Windows machine has no WAM: a property of the machine, so
+ * every app in the process signs in without the broker from then on.
+ */
+let wamAbsent = false;
+
+/** Windows' REGDB_E_CLASSNOTREG (0x80040154): WAM's COM class is not registered. */
+const REGDB_E_CLASSNOTREG = 0x80040154;
+
+function isClassNotRegistered(err: BrokerError): boolean {
+  return err.errorCode !== undefined && err.errorCode >>> 0 === REGDB_E_CLASSNOTREG;
 }

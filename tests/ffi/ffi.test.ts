@@ -384,6 +384,30 @@ describe("callbacks from native threads", () => {
   });
 });
 
+describe("UTF-16 callback strings (wstring)", () => {
+  it("gives whole UTF-16 strings to a thread-safe callback, even ones spanning memory pages", async () => {
+    // MSALRuntime's log lines are os_char* (UTF-16) on Windows: read as UTF-8 they were one
+    // character long.
+    const long = "ligne de journal é 🔐 ".repeat(300); // 6600 UTF-16 units: several pages
+    for (const text of ["log line é 🔐", "", long]) {
+      const received: string[] = [];
+      const callback = ffi.callback(
+        { parameters: ["wstring", "i32", "pointer"], result: "void" },
+        ((message: string | null, index: number) => {
+          received[index] = message ?? "<null>";
+        }) as (...args: never[]) => void,
+      );
+      callback.ref();
+      assert.equal(s.ft_emit_messages_w(encodeString(text, "utf16"), 10, callback.pointer, 0n), 0n);
+      await until(() => received.filter((m) => m !== undefined).length === 10);
+      assert.deepEqual(received, Array(10).fill(text));
+      callback.unref();
+      await until(() => s.ft_threads_in_flight() === 0);
+      callback.close();
+    }
+  });
+});
+
 describe("process lifetime", () => {
   it("keeps the process alive while a completion is pending, then exits cleanly", async () => {
     // Several runs: exiting while the native thread is still inside the library crashes

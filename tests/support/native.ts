@@ -147,6 +147,11 @@ export const fftestSymbols = {
     parameters: ["buffer", "i32", "function", "pointer"],
     result: "pointer",
   },
+  /** ft_err* ft_emit_messages_w(const uint16_t* text, int32_t count, ft_wmessage_callback cb, void* data) */
+  ft_emit_messages_w: {
+    parameters: ["buffer", "i32", "function", "pointer"],
+    result: "pointer",
+  },
   /** void ft_emit_sync(const char* text, ft_message_callback cb, void* data) */
   ft_emit_sync: { parameters: ["buffer", "function", "pointer"], result: "void" },
   /** A symbol the library does not export, declared optional. */
