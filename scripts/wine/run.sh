@@ -98,6 +98,9 @@ for rt in "${runtimes[@]}"; do
   rc=$?
   ((rc == 124 || rc == 137)) && echo "wine-run: windows-$rt did not finish within ${ENTRA_WINE_TIMEOUT:-600} s" >>"$log"
   in_chroot wineserver -k >/dev/null 2>&1 || true
+  # Wine quirk: Deno copies itself to node_compat_bin/node.exe for node-compatible child
+  # processes, and each replace leaves its 97 MB temporary copy behind under Wine.
+  rm -f "$PREFIX"/drive_c/users/*/AppData/Local/deno/node_compat_bin/*.tmp-*
   secs[$rt]=$(($(date +%s) - start))
   clean=$(sed 's/\x1b\[[0-9;]*m//g; s/\r$//' "$log")
   printf '%s\n' "$clean"
