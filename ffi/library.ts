@@ -8,6 +8,7 @@
 import { existsSync } from "node:fs";
 import { basename } from "node:path";
 import { NativeLibraryError } from "../src/errors.ts";
+import { missingWindowsDependency } from "./pe_imports.ts";
 import { pinLibrary } from "./pin.ts";
 import { loadBackend } from "./runtime.ts";
 import type { NativeLibrary, SymbolTable } from "./types.ts";
@@ -70,6 +71,13 @@ function advice(text: string | undefined): string {
 
 const SONAME = /([^\s:'"(),]+\.(?:so(?:\.[\w.]+)?|dylib|dll))\s*:\s*cannot open shared object/i;
 const DYLD = /Library not loaded:\s*(\S+)/i;
+/**
+ * Windows' ERROR_MOD_NOT_FOUND (126) as each runtime words it: Deno "(os error 126)" or the
+ * system text, Bun "error code 126", koffi the system text ("The specified module could not
+ * be found.", Wine: "Module not found.").
+ */
+const WINDOWS_MOD_NOT_FOUND =
+  /\berror (?:code )?126\b|specified module could not be found|module not found/i;
 
 /**
  * Turns a backend's load failure into a {@link NativeLibraryError}.
@@ -101,6 +109,26 @@ export function explainLoadError(
       "native_dependency_missing",
       `${basename(path)} cannot load because a library it needs is missing: ${dep}.`
         + advice(options.dependencyAdvice?.(dep) ?? `Install the package that provides ${dep}.`),
+      { library: path, missing: dep, loaderMessage, cause: err },
+    );
+  }
+  if (WINDOWS_MOD_NOT_FOUND.test(loaderMessage)) {
+    // Error 126 means the library or one of its DLLs is missing; it names neither.
+    if (!/[\\/]/.test(path) || !existsSync(path)) {
+      return new NativeLibraryError(
+        "native_library_missing",
+        `Native library not found: ${path}.${advice(options.missingAdvice)}`,
+        { library: path, loaderMessage, cause: err },
+      );
+    }
+    const dep = missingWindowsDependency(path);
+    return new NativeLibraryError(
+      "native_dependency_missing",
+      dep === undefined
+        ? `${basename(path)} cannot load because a DLL it needs, or one of theirs, is missing `
+          + "(Windows error 126). Reinstall the package that provides it."
+        : `${basename(path)} cannot load because a DLL it needs is missing: ${dep}.`
+          + advice(options.dependencyAdvice?.(dep) ?? `Install the package that provides ${dep}.`),
       { library: path, missing: dep, loaderMessage, cause: err },
     );
   }

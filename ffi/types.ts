@@ -17,6 +17,7 @@
  * | `"buffer"`  | `T*` to memory the caller owns      | a typed array or `null` (parameters)  |
  * | `"function"`| a function pointer                  | `bigint` from {@link NativeCallback}  |
  * | `"string"`  | `const char*` callback parameter    | `string` or `null`, decoded in time   |
+ * | `"wstring"` | `const uint16_t*` (UTF-16) param.   | `string` or `null`, decoded in time   |
  *
  * A `"string"` callback parameter is decoded before the native caller can reuse the memory,
  * in every runtime (Bun delivers thread-safe calls after the native side has moved on, so its
@@ -64,7 +65,10 @@ export interface FunctionDefinition {
 export type SymbolTable = Readonly<Record<string, FunctionDefinition>>;
 
 /** A parameter type of a callback. */
-export type CallbackParameterType = Exclude<NativeType, "void" | "buffer"> | "string";
+export type CallbackParameterType =
+  | Exclude<NativeType, "void" | "buffer">
+  | "string"
+  | "wstring";
 
 /** Declaration of a callback's C signature (the function pointer type it is passed as). */
 export interface CallbackDefinition {

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 DEBIAN_PACKAGES=(
   libwebkit2gtk-4.1-0 libjavascriptcoregtk-4.1-0 libgtk-3-0 libsoup-3.0-0 libsecret-1-0
   libx11-6 dbus dbus-x11 gnome-keyring libglib2.0-bin bubblewrap gcc libc6-dev chromium xvfb
-  curl python3-msal python3-dbus
+  curl python3-msal python3-dbus debootstrap gcc-mingw-w64-x86-64
 )
 
 # npm ci when node_modules does not match package-lock.json (a stamp records the last install).

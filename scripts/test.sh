@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole check, as CI runs it: setup, format, lint, type checks, the npm build, then the
 # one test suite under Deno, Bun and Node (on the built npm package).
-# Usage: scripts/test.sh [deno|bun|node ...]   (runtimes to run; default: all three)
+# Usage: scripts/test.sh [deno|bun|node|windows ...]   (default: all; windows = the Windows
+# builds of the three runtimes under Wine, docs/windows.md; ENTRA_SKIP_WINE=1 leaves it out)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
@@ -9,7 +10,13 @@ unset RUST_BACKTRACE
 mkdir -p .tmp
 
 runtimes=("$@")
-((${#runtimes[@]})) || runtimes=(deno bun node)
+((${#runtimes[@]})) || runtimes=(deno bun node windows)
+# "windows" is not a runtime of the loop below: it runs after the Linux suites.
+wine=0
+for i in "${!runtimes[@]}"; do
+  [[ ${runtimes[$i]} == windows ]] && { wine=1; unset 'runtimes[i]'; }
+done
+runtimes=("${runtimes[@]}")
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 fail() { echo "test.sh: $*" >&2; exit 1; }
@@ -78,6 +85,33 @@ for rt in "${runtimes[@]}"; do
   ((passed[$rt] > 0)) || { echo "test.sh: $rt ran no test" >&2; status=1; }
 done
 
+# ---- Windows under Wine (scripts/wine/, docs/windows.md) --------------------------------
+# Skippable (ENTRA_SKIP_WINE=1); an environment that cannot be built here is reported and
+# skipped, but a test failing under Wine fails the run.
+wine_note=""
+wine_lines=""
+if ((wine)); then
+  if [[ ${ENTRA_SKIP_WINE:-} == 1 ]]; then
+    wine_note="windows: skipped (ENTRA_SKIP_WINE=1)"
+  else
+    step "Windows under Wine: set-up (scripts/wine/setup.sh, cached)"
+    bash scripts/wine/setup.sh 2>&1 | tee .tmp/wine-setup.log
+    if ((PIPESTATUS[0] != 0)); then
+      wine_note="windows: skipped, the Wine environment cannot be built: $(tail -1 .tmp/wine-setup.log)"
+    else
+      step "tests under Windows (Wine): scripts/wine/run.sh"
+      bash scripts/wine/run.sh 2>&1 | tee .tmp/wine.log
+      rc=${PIPESTATUS[0]}
+      wine_lines=$(grep -E '^windows-' .tmp/wine.log)
+      if ((rc == 2)); then
+        wine_note="windows: skipped, the Wine environment is unusable: $(grep 'wine-run:' .tmp/wine.log | tail -1)"
+      elif ((rc != 0)); then
+        status=1
+      fi
+    fi
+  fi
+fi
+
 step "summary"
 total_p=0
 total_f=0
@@ -86,5 +120,13 @@ for rt in "${runtimes[@]}"; do
   total_p=$((total_p + passed[$rt]))
   total_f=$((total_f + failed[$rt]))
 done
+if [[ -n $wine_lines ]]; then
+  echo "$wine_lines"
+  while read -r _ p _ f _; do
+    total_p=$((total_p + p))
+    total_f=$((total_f + f))
+  done <<<"$wine_lines"
+fi
+[[ -z $wine_note ]] || echo "$wine_note"
 echo "tests: $total_p passed, $total_f failed"
 exit $status

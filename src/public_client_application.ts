@@ -12,7 +12,7 @@ import { DEFAULT_STARTUP_TIMEOUT_MS } from "./broker/broker_startup.ts";
 import { brokerRedirectUri } from "./broker/redirect_uri.ts";
 import type { CachePlugin } from "./cache/plugin.ts";
 import type { TokenCache } from "./cache/token_cache.ts";
-import { EntraAuthError } from "./errors.ts";
+import { BrokerError, EntraAuthError } from "./errors.ts";
 import { NetworkClient } from "./flows/network_client.ts";
 import { type HttpSettings, httpSettings } from "./http_settings.ts";
 import { Logger, type LoggerOptions } from "./logger.ts";
@@ -308,13 +308,22 @@ export class PublicClientApplication {
     validateScopes(request.scopes);
     const correlationId = request.correlationId ?? crypto.randomUUID();
     if (await this.#broker?.available(request.signal)) {
-      const result = await this.#broker!.acquireTokenInteractive(
-        { ...request, correlationId, pop: popParams(request.pop) },
-        request.parentWindowHandle ?? CONSOLE_WINDOW_HANDLE,
-        request.account,
-      );
-      this.#remember(result);
-      return result;
+      try {
+        const result = await this.#broker!.acquireTokenInteractive(
+          { ...request, correlationId, pop: popParams(request.pop) },
+          request.parentWindowHandle ?? CONSOLE_WINDOW_HANDLE,
+          request.account,
+        );
+        this.#remember(result);
+        return result;
+      } catch (err) {
+        // The broker turned out absent (Windows without WAM): sign in without it, as when it
+        // is not installed, unless the app requires it.
+        if (
+          !(err instanceof BrokerError && err.code === "broker_unavailable")
+          || this.#broker!.required
+        ) throw err;
+      }
     }
     return this.#network.acquireTokenInteractive({ ...request, correlationId });
   }

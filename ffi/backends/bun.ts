@@ -29,6 +29,7 @@ import type {
   NativeType,
   SymbolTable,
 } from "../types.ts";
+import { readWideString } from "../wide_string.ts";
 import { callInWorker } from "./bun_worker_call.ts";
 import { TimerHeldCallback } from "./keep_alive.ts";
 
@@ -58,6 +59,7 @@ function toBun(type: NativeType | CallbackParameterType): FFIType {
     case "pointer":
     case "function":
     case "string":
+    case "wstring":
       return FFIType.u64;
     case "f64":
       return FFIType.f64;
@@ -76,6 +78,7 @@ const C_TYPES: Record<CallbackParameterType, string> = {
   pointer: "void *",
   function: "void *",
   string: "const char *",
+  wstring: "const unsigned short *",
 };
 
 interface CopyingTrampoline {
@@ -94,9 +97,24 @@ function libcFree(): (address: bigint) => void {
     : platform() === "win32"
     ? ["msvcrt.dll"]
     : ["libc.so.6"];
-  const lib = dlopen(names[0], { free: { args: [FFIType.u64], returns: FFIType.void } });
+  const lib = dlopen(names[0], {
+    free: { args: [FFIType.u64], returns: FFIType.void },
+    malloc: { args: [FFIType.u64], returns: FFIType.u64 },
+  });
   freeFn = (address) => lib.symbols.free(address);
+  mallocAddress = BigInt((lib.symbols.malloc as unknown as { ptr: number; }).ptr);
   return freeFn;
+}
+
+let mallocAddress = 0n;
+
+/**
+ * The C library's malloc() (the one whose free() releases the copies): TinyCC code calling
+ * `malloc` by name gets Bun's own allocator instead, which the C library cannot free.
+ */
+function libcMalloc(): bigint {
+  libcFree();
+  return mallocAddress;
 }
 
 /** Compiles a trampoline that strdup()s each string argument before calling `sink`. */
@@ -105,11 +123,29 @@ function copyingTrampoline(
   sink: bigint,
 ): CopyingTrampoline {
   const params = parameters.map((t, i) => `${C_TYPES[t]} a${i}`).join(", ");
-  const sinkParams = parameters.map((t) => (t === "string" ? "char *" : C_TYPES[t])).join(", ");
-  const args = parameters.map((t, i) => (t === "string" ? `(a${i} ? strdup(a${i}) : 0)` : `a${i}`))
-    .join(", ");
+  const sinkParams = parameters.map((t) =>
+    t === "string" ? "char *" : t === "wstring" ? "unsigned short *" : C_TYPES[t]
+  ).join(", ");
+  const args = parameters.map((t, i) =>
+    t === "string"
+      ? `(a${i} ? strdup(a${i}) : 0)`
+      : t === "wstring"
+      ? `(a${i} ? entra_wdup(a${i}) : 0)`
+      : `a${i}`
+  ).join(", ");
   const source = [
     "extern char *strdup(const char *);",
+    "typedef void *(*entra_malloc)(unsigned long long);",
+    "static entra_malloc libc_malloc;",
+    "void entra_set_malloc(entra_malloc m) { libc_malloc = m; }",
+    // UTF-16 (os_char on Windows), copied whole: strdup would stop at the first zero byte.
+    "static unsigned short *entra_wdup(const unsigned short *s) {",
+    "  unsigned long long n = 0, i; unsigned short *d;",
+    "  while (s[n]) n++;",
+    "  d = libc_malloc((n + 1) * 2);",
+    "  if (d) for (i = 0; i <= n; i++) d[i] = s[i];",
+    "  return d;",
+    "}",
     `typedef void (*entra_sink)(${sinkParams});`,
     "static entra_sink sink;",
     "void entra_set_sink(entra_sink s) { sink = s; }",
@@ -123,10 +159,12 @@ function copyingTrampoline(
       source: file,
       symbols: {
         entra_set_sink: { args: [FFIType.u64], returns: FFIType.void },
+        entra_set_malloc: { args: [FFIType.u64], returns: FFIType.void },
         entra_trampoline: { args: parameters.map(toBun), returns: FFIType.void },
       },
     });
     compiled.symbols.entra_set_sink(sink);
+    compiled.symbols.entra_set_malloc(libcMalloc());
     const ptr = (compiled.symbols.entra_trampoline as unknown as { ptr: number; }).ptr;
     return {
       pointer: BigInt(ptr),
@@ -150,7 +188,8 @@ class BunCallback extends TimerHeldCallback {
 
   constructor(definition: CallbackDefinition, fn: (...args: never[]) => void) {
     super();
-    const strings = definition.parameters.map((t) => t === "string");
+    const strings = definition.parameters.map((t) => t === "string" || t === "wstring");
+    const wide = definition.parameters.map((t) => t === "wstring");
     const needsCopy = strings.includes(true);
     let trampoline: CopyingTrampoline | undefined;
     const target = needsCopy
@@ -158,7 +197,7 @@ class BunCallback extends TimerHeldCallback {
         for (let i = 0; i < args.length; i++) {
           if (!strings[i]) continue;
           const address = BigInt((args[i] as number | null) ?? 0);
-          args[i] = backend.readCString(address);
+          args[i] = wide[i] ? readWideString(backend, address) : backend.readCString(address);
           if (address !== 0n) trampoline?.free(address);
         }
         (fn as (...a: unknown[]) => void)(...args);
@@ -166,7 +205,9 @@ class BunCallback extends TimerHeldCallback {
       : (fn as (...args: unknown[]) => void);
     // threadsafe: true is required; without it a call from another thread never runs.
     this.#callback = new BunJSCallback(target, {
-      args: definition.parameters.map((t) => (t === "string" ? FFIType.ptr : toBun(t))),
+      args: definition.parameters.map((t) =>
+        t === "string" || t === "wstring" ? FFIType.ptr : toBun(t)
+      ),
       returns: FFIType.void,
       threadsafe: true,
     });

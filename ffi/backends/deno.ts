@@ -17,6 +17,7 @@ import type {
   NativeType,
   SymbolTable,
 } from "../types.ts";
+import { readWideString } from "../wide_string.ts";
 
 type DenoType = Deno.NativeType | Deno.NativeResultType;
 
@@ -25,6 +26,7 @@ function toDeno(type: NativeType | CallbackParameterType): DenoType {
     case "pointer":
     case "function":
     case "string":
+    case "wstring":
       return "usize";
     case "buffer":
       return "buffer";
@@ -44,6 +46,8 @@ function normalizer(
     case "string":
       // A thread-safe Deno callback blocks the native caller until it returns: decode now.
       return (v) => backend.readCString(toBigInt(v));
+    case "wstring":
+      return (v) => readWideString(backend, toBigInt(v));
     case "pointer":
     case "function":
     case "i64":

@@ -20,6 +20,7 @@ import type {
   NativeType,
   SymbolTable,
 } from "../types.ts";
+import { readWideString } from "../wide_string.ts";
 import { TimerHeldCallback } from "./keep_alive.ts";
 
 type Koffi = typeof import("koffi");
@@ -48,6 +49,7 @@ const koffi: Koffi = loadKoffi();
 function toKoffi(type: NativeType | CallbackParameterType): string {
   switch (type) {
     case "string":
+    case "wstring":
       return "void *";
     case "void":
       return "void";
@@ -79,6 +81,10 @@ function normalizer(
       return (
         v,
       ) => (v === null || v === undefined ? null : backend.readCString(BigInt(v as bigint)));
+    case "wstring":
+      return (
+        v,
+      ) => (v === null || v === undefined ? null : readWideString(backend, BigInt(v as bigint)));
     case "pointer":
     case "function":
       return (v) => (v === null || v === undefined ? 0n : BigInt(v as bigint));

@@ -83,6 +83,7 @@ export class MsalRuntime {
   #logCallback?: NativeCallback;
   #logSetup?: Promise<void>;
   #logHandle = 0n;
+  readonly #windows: boolean;
   #logSinks = new Set<RuntimeLogSink>();
   #shutDown = false;
   #piiEnabled = false;
@@ -112,6 +113,7 @@ export class MsalRuntime {
   }
 
   private constructor(backend: FfiBackend, libraries: MsalRuntimeLibraries, windows: boolean) {
+    this.#windows = windows;
     this.#libraries = libraries;
     this.path = libraries.inline.path;
     this.#lib = libraries.inline.symbols as unknown as Lib;
@@ -158,7 +160,8 @@ export class MsalRuntime {
   async #registerLogCallback(): Promise<void> {
     this.#lib = (await this.#libraries.offThread()).symbols;
     this.#logCallback = this.#backend.callback(
-      { parameters: ["string", "i32", "pointer"], result: "void" },
+      // The message is an os_char*: UTF-16 on Windows, UTF-8 elsewhere.
+      { parameters: [this.#windows ? "wstring" : "string", "i32", "pointer"], result: "void" },
       ((message: string | null, level: number) => {
         for (const s of this.#logSinks) s(level, message ?? "");
       }) as (...args: never[]) => void,

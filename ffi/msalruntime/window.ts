@@ -1,7 +1,8 @@
 /**
  * A parent window handle for broker UI when the app has none (a console app). On Linux that
  * is the X11 root window (as MSAL.NET does): `XOpenDisplay(NULL)` then `XDefaultRootWindow`.
- * With no display there is none, and callers must say so.
+ * With no display there is none, and callers must say so. On Windows it is the console's window
+ * (`GetConsoleWindow`), else the foreground window, as MSAL does, else the desktop window.
  *
  * @module
  */
@@ -27,6 +28,7 @@ let cached: Promise<bigint | undefined> | undefined;
  */
 export function consoleWindowHandle(): Promise<bigint | undefined> {
   cached ??= (async () => {
+    if (platform() === "win32") return await windowsConsoleWindow();
     if (platform() !== "linux") return 1n;
     if (!process.env.DISPLAY) return undefined;
     try {
@@ -41,4 +43,25 @@ export function consoleWindowHandle(): Promise<bigint | undefined> {
     }
   })();
   return cached;
+}
+
+/** The console's window, else the foreground window, else the desktop window. */
+async function windowsConsoleWindow(): Promise<bigint | undefined> {
+  try {
+    const kernel32 = await openLibrary("kernel32.dll", {
+      GetConsoleWindow: { parameters: [], result: "pointer" },
+    });
+    const console = kernel32.symbols.GetConsoleWindow();
+    if (console !== 0n) return console;
+    const user32 = await openLibrary("user32.dll", {
+      GetForegroundWindow: { parameters: [], result: "pointer" },
+      GetDesktopWindow: { parameters: [], result: "pointer" },
+    });
+    // A process with no console (started detached, output redirected) and no foreground
+    // window: the desktop, a valid owner MSALRuntime accepts (it refuses 0).
+    const window = user32.symbols.GetForegroundWindow() || user32.symbols.GetDesktopWindow();
+    return window === 0n ? undefined : window;
+  } catch {
+    return undefined;
+  }
 }

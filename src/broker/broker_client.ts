@@ -97,7 +97,13 @@ export class BrokerClient {
    * @throws EntraAuthError `aborted`; BrokerError when the broker is required but unusable
    */
   available(signal?: AbortSignal): Promise<MsalRuntime | undefined> {
+    if (wamAbsent) return Promise.resolve(undefined);
     return this.#startup.runtime(signal);
+  }
+
+  /** Whether the app requires the broker (`broker.required`): no fallback then. */
+  get required(): boolean {
+    return this.#settings.required;
   }
 
   /** The runtime, which must be available. */
@@ -347,6 +353,21 @@ export class BrokerClient {
     try {
       return await call;
     } catch (err) {
+      if (err instanceof EntraAuthError && isClassNotRegistered(err)) {
+        // MSALRuntime starts on any Windows, but WAM may be absent or refuse (Windows Server
+        // without it, Wine): REGDB_E_CLASSNOTREG. From now on the app signs in without it.
+        wamAbsent = true;
+        this.#logger.log(
+          "warning",
+          "The Windows authentication broker (WAM) is not available on this machine "
+            + "(REGDB_E_CLASSNOTREG); signing in without it.",
+        );
+        throw new BrokerError(
+          "broker_unavailable",
+          "The Windows authentication broker (WAM) is not available on this machine.",
+          { cause: err, operation: err.operation },
+        );
+      }
       if (signal?.aborted && !(err instanceof EntraAuthError && err.code === "aborted")) {
         throw abortedError("The broker call", signal);
       }
@@ -392,4 +413,19 @@ export class BrokerClient {
       authority: this.#settings.authority,
     };
   }
+}
+
+/**
+ * Set when a call showed that this Windows machine has no WAM: a property of the machine, so
+ * every app in the process signs in without the broker from then on.
+ */
+let wamAbsent = false;
+
+/** Windows' REGDB_E_CLASSNOTREG (0x80040154): WAM's COM class is not registered. */
+const REGDB_E_CLASSNOTREG = 0x80040154;
+
+function isClassNotRegistered(err: EntraAuthError): boolean {
+  // Whatever family the status gave it: the broker's report carries the HRESULT.
+  const code = err.broker?.errorCode;
+  return code !== undefined && code >>> 0 === REGDB_E_CLASSNOTREG;
 }

@@ -4,6 +4,7 @@
  */
 
 import assert from "node:assert/strict";
+import process from "node:process";
 import { after, before, describe, it } from "node:test";
 import { CompletionRouter } from "../../ffi/completion.ts";
 import { openLibrary } from "../../ffi/library.ts";
@@ -15,6 +16,8 @@ import { runFixture } from "../support/fixtures.ts";
 import { fftestSymbols, nativeTestLibraries } from "../support/native.ts";
 
 const paths = nativeTestLibraries();
+/** Under Windows (scripts/wine/run.sh) the test libraries are DLLs built with mingw-w64. */
+const windows = process.platform === "win32";
 let ffi: FfiBackend;
 let lib: NativeLibrary<typeof fftestSymbols>;
 let s: NativeLibrary<typeof fftestSymbols>["symbols"];
@@ -180,9 +183,12 @@ describe("library loading", () => {
   });
 
   it("names a missing library searched by name", async () => {
-    const err = await openLibrary("libentra-auth-nothere.so.9", {
-      f: { parameters: [], result: "void" },
-    }).catch((e) => e);
+    const err = await openLibrary(
+      windows ? "entra-auth-nothere.dll" : "libentra-auth-nothere.so.9",
+      {
+        f: { parameters: [], result: "void" },
+      },
+    ).catch((e) => e);
     assert.ok(err instanceof NativeLibraryError);
     assert.equal(err.code, "native_library_missing");
   });
@@ -190,11 +196,19 @@ describe("library loading", () => {
   it("names a missing dependency, not the library, when a dependency is absent", async () => {
     const err = await openLibrary(paths.needsMissingDependency, {
       ftneeds_value: { parameters: [], result: "i32" },
-    }, { dependencyAdvice: (so) => `apt-get install ${so.replace(/\.so.*/, "")}` }).catch((e) => e);
+    }, { dependencyAdvice: (so) => `apt-get install ${so.replace(/\.(so|dll).*/, "")}` }).catch((
+      e,
+    ) => e);
     assert.ok(err instanceof NativeLibraryError, String(err));
     assert.equal(err.code, "native_dependency_missing");
-    assert.equal(err.missing, "libftdep.so.1");
-    assert.match(err.message, /libftneeds\.so.*libftdep\.so\.1.*apt-get install libftdep/);
+    if (windows) {
+      // Windows' loader says only "module not found" (error 126): the DLL's imports name it.
+      assert.equal(err.missing, "ftdep.dll");
+      assert.match(err.message, /ftneeds\.dll.*ftdep\.dll.*apt-get install ftdep/);
+    } else {
+      assert.equal(err.missing, "libftdep.so.1");
+      assert.match(err.message, /libftneeds\.so.*libftdep\.so\.1.*apt-get install libftdep/);
+    }
   });
 
   it("names a missing required symbol", async () => {
@@ -208,6 +222,13 @@ describe("library loading", () => {
   });
 
   it("opens a system library by name", async () => {
+    if (windows) {
+      const k32 = await openLibrary("kernel32.dll", {
+        GetCurrentProcessId: { parameters: [], result: "u32" },
+      });
+      assert.ok(k32.symbols.GetCurrentProcessId() > 0);
+      return;
+    }
     const libc = await openLibrary("libc.so.6", { getpid: { parameters: [], result: "i32" } });
     assert.ok(libc.symbols.getpid() > 0);
   });
@@ -360,6 +381,30 @@ describe("callbacks from native threads", () => {
     callback.unref();
     await until(() => s.ft_threads_in_flight() === 0);
     callback.close();
+  });
+});
+
+describe("UTF-16 callback strings (wstring)", () => {
+  it("gives whole UTF-16 strings to a thread-safe callback, even ones spanning memory pages", async () => {
+    // MSALRuntime's log lines are os_char* (UTF-16) on Windows: read as UTF-8 they were one
+    // character long.
+    const long = "ligne de journal é 🔐 ".repeat(300); // 6600 UTF-16 units: several pages
+    for (const text of ["log line é 🔐", "", long]) {
+      const received: string[] = [];
+      const callback = ffi.callback(
+        { parameters: ["wstring", "i32", "pointer"], result: "void" },
+        ((message: string | null, index: number) => {
+          received[index] = message ?? "<null>";
+        }) as (...args: never[]) => void,
+      );
+      callback.ref();
+      assert.equal(s.ft_emit_messages_w(encodeString(text, "utf16"), 10, callback.pointer, 0n), 0n);
+      await until(() => received.filter((m) => m !== undefined).length === 10);
+      assert.deepEqual(received, Array(10).fill(text));
+      callback.unref();
+      await until(() => s.ft_threads_in_flight() === 0);
+      callback.close();
+    }
   });
 });
 

