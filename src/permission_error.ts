@@ -24,6 +24,8 @@ export class PermissionDeniedError extends EntraAuthError {
   readonly flag: string;
 
   /**
+   * Creates the error for a missing Deno permission.
+   *
    * @param flag the flag to grant
    * @param message what needed it and how to grant it
    * @param options the runtime's own error

@@ -83,6 +83,8 @@ export class EntraAuthCredential implements TokenCredential {
   #account?: AccountInfo;
 
   /**
+   * Creates a credential over an application (or the options to make one).
+   *
    * @param options the app (or its options) and how to sign in
    * @throws EntraAuthError `invalid_argument` when the app's options are invalid
    */

@@ -17,13 +17,17 @@
  * ```
  */
 export interface AbortSignalLike {
+  /** Whether the operation was aborted. */
   readonly aborted: boolean;
+  /** Why, when it was. */
   readonly reason?: unknown;
+  /** Calls `listener` when the signal aborts. */
   addEventListener(
     type: "abort",
     listener: (this: AbortSignalLike, ev: unknown) => unknown,
     options?: { once?: boolean; },
   ): void;
+  /** Stops calling `listener`. */
   removeEventListener(
     type: "abort",
     listener: (this: AbortSignalLike, ev: unknown) => unknown,
@@ -112,5 +116,6 @@ export interface AccessToken {
  * ```
  */
 export interface TokenCredential {
+  /** A token for `scopes`, or `null` when this credential cannot give one. */
   getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null>;
 }
