@@ -283,20 +283,7 @@ describe("brokered PublicClientApplication (real MSALRuntime, emulated broker)",
     assert.ok(asked.some((u) => u.includes("b2clogin.com")), asked.join());
     assert.equal((await requests()).length, 0, "no broker request");
   });
-  // Last: the hung D-Bus call stays outstanding in the emulator.
-  it("times out on a broker that never answers, without hanging", async () => {
-    const quick = app({ broker: { silentTimeoutMs: 1_500 } });
-    const fresh = await quick.acquireTokenInteractive({
-      scopes: SCOPES,
-      parentWindowHandle: WINDOW,
-      prompt: "login",
-    });
-    await addFault({ method: "acquireTokenSilently", kind: "hang" });
-    const started = Date.now();
-    const err = await quick.acquireTokenSilent({ scopes: freshScopes(), account: fresh.account })
-      .catch((e) => e);
-    assert.ok(err instanceof BrokerError, String(err));
-    assert.equal(err.code, "broker_timeout");
-    assert.ok(Date.now() - started < 4_000);
-  });
+  // A broker that never answers is tested in a process of its own (tests/limits/
+  // broker_limits.test.ts, "silent"): in this process the hung call would stay outstanding in
+  // MSALRuntime and stall every later test file of a Deno or Bun run that uses the broker.
 });
