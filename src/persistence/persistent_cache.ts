@@ -425,7 +425,9 @@ export class PersistentCache implements CachePlugin {
         "io_error",
         `The token cache ${this.path} cannot be read or written${code ? ` (${code})` : ""}. `
           + "Check the file's and its folder's owner and permissions, and the free disk space.",
-        { path: this.path },
+        // The file system's own error (it names a path and an errno, never the file's text),
+        // kept so that a refused permission can be told apart (Deno: --allow-read).
+        { path: this.path, cause: err },
       );
     }
   }
