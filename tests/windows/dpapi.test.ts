@@ -13,7 +13,7 @@ import { dpapiProtect, dpapiUnprotect } from "../../ffi/keyring/dpapi.ts";
 import { KeyringFailure } from "../../ffi/keyring/failure.ts";
 import { withCache } from "../../src/cache/plugin.ts";
 import { TokenCache } from "../../src/cache/token_cache.ts";
-import { MAGIC } from "../../src/persistence/envelope.ts";
+import { keyIdOf, MAGIC } from "../../src/persistence/envelope.ts";
 import { createPersistentCache } from "../../src/persistence/persistent_cache.ts";
 import { requestContext, tokenResponse, user } from "../cache/helpers.ts";
 import { readCacheFile, tempFolder } from "../persistence/support.ts";
@@ -86,13 +86,17 @@ describe("persistent cache encrypted with DPAPI", { skip: notWindows }, () => {
       (c) => c.getAccounts(),
     )).map((a) => a.username).sort();
 
-  it("writes an encrypted file, its key sealed by DPAPI in <path>.key, and reads it back", async () => {
+  // Each file has a key of its own, sealed in `<path>.<key id>.key` (the id is in the header).
+  const sealedKeyPath = (path: string) =>
+    `${path}.${keyIdOf(new Uint8Array(readFileSync(path)))}.key`;
+
+  it("writes an encrypted file, its key sealed by DPAPI in <path>.<key id>.key, and reads it back", async () => {
     const path = join(folder.dir, "one", "cache.json");
     await save(path, 1);
     const bytes = new Uint8Array(readFileSync(path));
     assert.deepEqual(bytes.slice(0, MAGIC.length), MAGIC);
-    assert.ok(existsSync(`${path}.key`), "the sealed key file exists");
-    const key = await dpapiUnprotect(new Uint8Array(readFileSync(`${path}.key`)));
+    assert.ok(existsSync(sealedKeyPath(path)), "the sealed key file exists");
+    const key = await dpapiUnprotect(new Uint8Array(readFileSync(sealedKeyPath(path))));
     assert.equal(key.length, 32);
     const doc = await readCacheFile(path, key);
     assert.equal(Object.keys(doc.Account).length, 1);
@@ -107,15 +111,19 @@ describe("persistent cache encrypted with DPAPI", { skip: notWindows }, () => {
       "user3@contoso.com",
       "user4@contoso.com",
     ]);
-    assert.deepEqual(readdirSync(join(folder.dir, "two")).sort(), ["cache.json", "cache.json.key"]);
+    assert.deepEqual(readdirSync(join(folder.dir, "two")).sort(), [
+      "cache.json",
+      sealedKeyPath(path).slice(join(folder.dir, "two").length + 1),
+    ]);
   });
 
   it("a damaged sealed key is a typed error, not a crash or silent data loss", async () => {
     const path = join(folder.dir, "three", "cache.json");
     await save(path, 5);
-    const sealed = new Uint8Array(readFileSync(`${path}.key`));
+    const keyPath = sealedKeyPath(path);
+    const sealed = new Uint8Array(readFileSync(keyPath));
     sealed[sealed.length - 3] ^= 0xff;
-    writeFileSync(`${path}.key`, sealed);
+    writeFileSync(keyPath, sealed);
     const err = await usernames(path).catch((e) => e);
     assert.ok(err instanceof Error && "code" in err, String(err));
     assert.match(String((err as { code: string; }).code), /keyring|cache/);
