@@ -25,7 +25,7 @@ import { createPersistentCache, type PersistentCache } from "../persistence/pers
 import { PublicClientApplication } from "../public_client_application.ts";
 import type { AccountInfo, AuthenticationResult } from "../result.ts";
 import type { TokenResponse } from "../token_response.ts";
-import type { CliSettings } from "./config.ts";
+import { type CliSettings, resolveSettings, type SettingFlags } from "./config.ts";
 import { detectEnvironment } from "./environment.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import type { CliIo } from "./io.ts";
@@ -385,6 +385,23 @@ function raceAbort<T>(
       },
     );
   });
+}
+
+/**
+ * The session of one command: its settings resolved from the flags, then the environment and
+ * the config file (`--verbose` prints what happens).
+ *
+ * @param ctx the command's streams
+ * @param flags the setting flags
+ * @param values the parsed values (for `verbose`)
+ * @returns the session
+ */
+export function sessionFor(
+  ctx: { io: CliIo; },
+  flags: SettingFlags,
+  values: Record<string, unknown>,
+): CliSession {
+  return new CliSession(resolveSettings(flags, ctx.io.env), ctx.io, Boolean(values.verbose));
 }
 
 /**

@@ -5,10 +5,9 @@
  */
 
 import { helpText, parse, SETTING_FLAGS, settingFlags } from "../args.ts";
-import { resolveSettings } from "../config.ts";
 import { CliError, EXIT } from "../exit_codes.ts";
 import type { CommandContext } from "../main.ts";
-import { CliSession } from "../session.ts";
+import { sessionFor } from "../session.ts";
 
 const ACCOUNTS_FLAGS = {
   "json": { type: "boolean", help: "print JSON (the default when stdout is not a terminal)" },
@@ -45,11 +44,7 @@ export async function accountsCommand(ctx: CommandContext, argv: string[]): Prom
     ctx.io.out(ACCOUNTS_HELP);
     return EXIT.ok;
   }
-  const session = new CliSession(
-    resolveSettings(settingFlags(values), ctx.io.env),
-    ctx.io,
-    Boolean(values.verbose),
-  );
+  const session = sessionFor(ctx, settingFlags(values), values);
   try {
     const accounts = await session.accounts();
     const rows = accounts.map((a) => ({
@@ -85,11 +80,7 @@ export async function logoutCommand(ctx: CommandContext, argv: string[]): Promis
     ctx.io.out(LOGOUT_HELP);
     return EXIT.ok;
   }
-  const session = new CliSession(
-    resolveSettings(settingFlags(values), ctx.io.env),
-    ctx.io,
-    Boolean(values.verbose),
-  );
+  const session = sessionFor(ctx, settingFlags(values), values);
   try {
     const accounts = await session.accounts();
     const wanted = (values.account as string | undefined)?.toLowerCase();

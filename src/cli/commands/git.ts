@@ -8,10 +8,9 @@
  */
 
 import { helpText, parse, SETTING_FLAGS, settingFlags, SIGN_IN_FLAGS } from "../args.ts";
-import { resolveSettings } from "../config.ts";
 import { CliError, EXIT } from "../exit_codes.ts";
 import type { CommandContext } from "../main.ts";
-import { CliSession } from "../session.ts";
+import { sessionFor } from "../session.ts";
 
 /** Azure DevOps' resource id: its tokens are for `<id>/.default`. */
 export const AZURE_DEVOPS_RESOURCE = "499b84ac-1321-427f-aa17-267ca6975798";
@@ -86,11 +85,7 @@ export async function gitCommand(ctx: CommandContext, argv: string[]): Promise<n
   const extra = (values.host as string[] | undefined) ?? [];
   if (!request.host || !isAzureDevOpsHost(request.host, extra)) return EXIT.ok;
   if (request.protocol && request.protocol !== "https" && !extra.length) return EXIT.ok;
-  const session = new CliSession(
-    resolveSettings(settingFlags(values), ctx.io.env),
-    ctx.io,
-    Boolean(values.verbose),
-  );
+  const session = sessionFor(ctx, settingFlags(values), values);
   try {
     const result = await session.token({
       scopes: [`${AZURE_DEVOPS_RESOURCE}/.default`],

@@ -8,10 +8,9 @@
  */
 
 import { helpText, parse, SETTING_FLAGS, settingFlags } from "../args.ts";
-import { resolveSettings } from "../config.ts";
 import { CliError, EXIT } from "../exit_codes.ts";
 import type { CommandContext } from "../main.ts";
-import { CliSession } from "../session.ts";
+import { sessionFor } from "../session.ts";
 
 const KUBE_FLAGS = {
   "server-id": {
@@ -108,11 +107,7 @@ export async function kubeCommand(ctx: CommandContext, argv: string[]): Promise<
   const flags = settingFlags(values);
   flags.tenant ??= values["tenant-id"] as string | undefined;
   if (login === "broker") flags.broker ??= "on";
-  const session = new CliSession(
-    resolveSettings(flags, ctx.io.env),
-    ctx.io,
-    Boolean(values.verbose),
-  );
+  const session = sessionFor(ctx, flags, values);
   try {
     const scope = /^[\w-]+:\/\//.test(serverId)
       ? `${serverId.replace(/\/+$/, "")}/.default`

@@ -6,10 +6,9 @@
 
 import type { AuthenticationResult } from "../../result.ts";
 import { helpText, parse, SETTING_FLAGS, settingFlags, SIGN_IN_FLAGS } from "../args.ts";
-import { resolveSettings } from "../config.ts";
 import { CliError, EXIT } from "../exit_codes.ts";
 import type { CommandContext } from "../main.ts";
-import { CliSession } from "../session.ts";
+import { sessionFor } from "../session.ts";
 
 const TOKEN_FLAGS = {
   "scope": {
@@ -108,11 +107,7 @@ export async function tokenCommand(ctx: CommandContext, argv: string[]): Promise
   if (!["token", "json", "header"].includes(output)) {
     throw new CliError(EXIT.usage, `--output must be token, json or header (got "${output}")`);
   }
-  const session = new CliSession(
-    resolveSettings(settingFlags(values), ctx.io.env),
-    ctx.io,
-    Boolean(values.verbose),
-  );
+  const session = sessionFor(ctx, settingFlags(values), values);
   try {
     const result = await session.token({
       scopes,
@@ -139,11 +134,7 @@ export async function loginCommand(ctx: CommandContext, argv: string[]): Promise
     return EXIT.ok;
   }
   const scopes = scopesOf(values);
-  const session = new CliSession(
-    resolveSettings(settingFlags(values), ctx.io.env),
-    ctx.io,
-    Boolean(values.verbose),
-  );
+  const session = sessionFor(ctx, settingFlags(values), values);
   try {
     const result = await session.login({
       scopes: scopes.length ? scopes : ["openid", "profile", "offline_access"],
