@@ -6,12 +6,17 @@
  * @module
  */
 
+import { abortedError } from "../network/abort.ts";
+
 /** What a plug-in may do with the cache: read it out, or replace its contents. */
 export interface SerializableTokenCache {
   /** The cache in MSAL's shared JSON format. */
   serialize(): string;
-  /** @throws CacheError when the input is corrupt; the cache is then unchanged */
-  /** Replaces the cache's contents with MSAL's shared JSON format. */
+  /**
+   * Replaces the cache's contents with MSAL's shared JSON format.
+   *
+   * @throws CacheError when the input is corrupt; the cache is then unchanged
+   */
   deserialize(json: string): void;
   /** Increases on every change. */
   readonly version: number;
@@ -26,6 +31,11 @@ export interface TokenCacheContext {
    * made by `beforeCacheAccess` itself (loading) do not count.
    */
   readonly cacheHasChanged: boolean;
+  /**
+   * The application's AbortSignal for the operation this access belongs to, if it gave one:
+   * a plug-in that waits (for a lock, a keyring) should stop waiting when it aborts.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** A persistence plug-in (the persistent cache implements one). */
@@ -43,13 +53,17 @@ const queues = new WeakMap<SerializableTokenCache, Promise<unknown>>();
  * `afterCacheAccess`. Accesses to the same cache run one at a time, so a plug-in never sees
  * them interleave. If `beforeCacheAccess` throws, the access does not run and
  * `afterCacheAccess` is not called; if the access throws, `afterCacheAccess` still runs and
- * the access's error is rethrown.
+ * the access's error is rethrown. An access still waiting for its turn when `signal` aborts
+ * does not run.
  *
  * @param cache the cache
  * @param plugin the persistence plug-in, if any
  * @param access the access (a lookup, a save, a removal)
+ * @param signal the operation's AbortSignal: ends the wait for the turn, and is handed to
+ *   the plug-in (`ctx.signal`)
  * @returns what the access returned
- * @throws whatever the plug-in or the access throws
+ * @throws whatever the plug-in or the access throws; EntraAuthError `aborted` when `signal`
+ *   aborts before the access's turn
  * @example
  * ```ts
  * import { type CachePlugin, TokenCache, withCache } from "@entra-auth/core";
@@ -69,24 +83,37 @@ export function withCache<C extends SerializableTokenCache, T>(
   cache: C,
   plugin: CachePlugin | undefined,
   access: (cache: C) => T | Promise<T>,
+  signal?: AbortSignal,
 ): Promise<T> {
   const previous = queues.get(cache) ?? Promise.resolve();
-  const run = previous.then(
-    () => accessOnce(cache, plugin, access),
-    () => accessOnce(cache, plugin, access),
-  );
+  const start = () => {
+    if (signal?.aborted) throw abortedError("A token cache access", signal);
+    return accessOnce(cache, plugin, access, signal);
+  };
+  const run = previous.then(start, start);
   const tail = run.then(() => undefined, () => undefined);
   queues.set(cache, tail);
   void tail.then(() => {
     if (queues.get(cache) === tail) queues.delete(cache);
   });
-  return run;
+  return signal ? untilAborted(run, signal) : run;
+}
+
+/** `run`, or an `aborted` rejection as soon as `signal` aborts (whichever comes first). */
+function untilAborted<T>(run: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(abortedError("A token cache access", signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortedError("A token cache access", signal));
+    signal.addEventListener("abort", onAbort, { once: true });
+    run.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 async function accessOnce<C extends SerializableTokenCache, T>(
   cache: C,
   plugin: CachePlugin | undefined,
   access: (cache: C) => T | Promise<T>,
+  signal: AbortSignal | undefined,
 ): Promise<T> {
   if (!plugin) return await access(cache);
   let baseline = cache.version;
@@ -95,6 +122,7 @@ async function accessOnce<C extends SerializableTokenCache, T>(
     get cacheHasChanged() {
       return cache.version !== baseline;
     },
+    signal,
   };
   await plugin.beforeCacheAccess(ctx);
   baseline = cache.version;

@@ -9,6 +9,7 @@
  * @module
  */
 
+import { delay } from "../network/abort.ts";
 import { type CachePlugin, withCache } from "./plugin.ts";
 import type { TokenCache } from "./token_cache.ts";
 import type { RefreshTokenMatch } from "./types.ts";
@@ -26,7 +27,9 @@ const POLL_MS = 100;
  * @param plugin the cache plug-in (a shared, persistent cache) or undefined
  * @param refused the refresh token the server refused
  * @param waitMs how long to wait for a newer token when there is a plug-in
+ * @param signal the operation's AbortSignal: ends the wait
  * @returns the newer refresh token to try, or undefined
+ * @throws EntraAuthError `aborted` when `signal` aborts
  * @example
  * ```ts
  * import { TokenCache } from "./token_cache.ts";
@@ -41,6 +44,7 @@ export async function settleRefusedRefreshToken(
   plugin: CachePlugin | undefined,
   refused: RefreshTokenMatch,
   waitMs: number = NEWER_TOKEN_WAIT_MS,
+  signal?: AbortSignal,
 ): Promise<RefreshTokenMatch | undefined> {
   const newer = (c: TokenCache) => {
     const now = c.findRefreshTokenByKey(refused.key);
@@ -53,8 +57,8 @@ export async function settleRefusedRefreshToken(
       if (replaced || Date.now() < deadline) return replaced ?? null;
       c.removeRefreshToken(refused.key, refused.entity.secret);
       return undefined;
-    });
+    }, signal);
     if (found !== null) return found;
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    await delay(POLL_MS, signal, "Waiting for a newer refresh token");
   }
 }

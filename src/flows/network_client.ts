@@ -107,7 +107,11 @@ export class NetworkClient {
     };
   }
 
-  #save(result: NetworkTokenResult, correlationId: string): Promise<AuthenticationResult> {
+  #save(
+    result: NetworkTokenResult,
+    correlationId: string,
+    signal: AbortSignal | undefined,
+  ): Promise<AuthenticationResult> {
     return withCache(this.cache, this.#settings.cachePlugin, (cache) => {
       // A cloud learnt by instance discovery joins the cache's alias table before its first
       // entry, so that entries are written under its preferred cache host.
@@ -124,7 +128,7 @@ export class NetworkClient {
         correlationId,
         authority: this.#settings.authority,
       });
-    });
+    }, signal);
   }
 
   /** Browser sign-in with PKCE through a loopback redirect. */
@@ -145,7 +149,7 @@ export class NetworkClient {
       extraQueryParameters: request.extraQueryParameters,
       timeoutMs: request.timeoutMs,
     });
-    return this.#save(result, request.correlationId);
+    return this.#save(result, request.correlationId, request.signal);
   }
 
   /** Device code sign-in. */
@@ -162,7 +166,7 @@ export class NetworkClient {
       claims: request.claims,
       deviceCodeCallback: request.deviceCodeCallback,
     });
-    return this.#save(result, request.correlationId);
+    return this.#save(result, request.correlationId, request.signal);
   }
 
   /** Silent: the cache, else a refresh token. */
@@ -199,7 +203,7 @@ export class NetworkClient {
         })
         : undefined;
       return { cached, result, family, familyId, familyKnown: meta !== undefined, own };
-    });
+    }, request.signal);
     if (found.result) return found.result;
     const attempts = [
       ...(found.family ? [{ rt: found.family, familyId: found.familyId }] : []),
@@ -239,7 +243,7 @@ export class NetworkClient {
           familyId,
           cacheInfo,
         });
-        return await this.#save(result, correlationId);
+        return await this.#save(result, correlationId, request.signal);
       } catch (err) {
         lastError = err;
         const refused = err instanceof InteractionRequiredError
@@ -251,6 +255,7 @@ export class NetworkClient {
             this.cache,
             this.#settings.cachePlugin,
             (c) => c.markOutsideFamily({ clientId, environment: account.environment }),
+            request.signal,
           );
           continue;
         }
@@ -263,6 +268,8 @@ export class NetworkClient {
               this.cache,
               this.#settings.cachePlugin,
               rt,
+              undefined,
+              request.signal,
             );
             if (newer && attempts.length < 12) attempts.push({ rt: newer, familyId });
           }

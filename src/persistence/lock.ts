@@ -15,6 +15,7 @@ import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
 import { lstat, open, readFile, stat, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import process from "node:process";
+import { abortedError } from "../network/abort.ts";
 import { PersistentCacheError } from "./errors.ts";
 import { checkOwnership } from "./ownership.ts";
 
@@ -24,6 +25,8 @@ export interface LockOptions {
   timeoutMs?: number;
   /** A lock older than this is taken over even if its owner seems alive. Default 30 s. */
   staleAfterMs?: number;
+  /** Ends the wait early with an `EntraAuthError` whose code is `aborted`. */
+  signal?: AbortSignal;
 }
 
 /** What a lock file says about its owner. */
@@ -40,7 +43,23 @@ const EMPTY_LOCK_STALE_MS = 2_000;
 const BREAKER_STALE_MS = 2_000;
 const MAX_DELAY_MS = 64;
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const WAIT = "Waiting for the token cache lock";
+
+/** Sleeps `ms`, or rejects with `aborted` as soon as `signal` aborts (no timer left behind). */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (signal?.aborted) return Promise.reject(abortedError(WAIT, signal));
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortedError(WAIT, signal));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
 
 function parseOwner(text: string): LockOwner | undefined {
   try {
@@ -116,10 +135,11 @@ export class FileLock {
    * Takes the lock, waiting for it if another process holds it.
    *
    * @param path the lock file (e.g. `token_cache.json.lock`)
-   * @param options wait bound and staleness bound
+   * @param options wait bound, staleness bound and an AbortSignal
    * @returns the held lock
    * @throws PersistentCacheError `lock_timeout` after `timeoutMs`; `io_error` when the lock
    *   file cannot be created (e.g. the folder is read-only)
+   * @throws EntraAuthError `aborted` when `signal` aborts before the lock is taken
    * @example
    * ```ts
    * import { FileLock } from "./lock.ts";
@@ -134,11 +154,13 @@ export class FileLock {
   static async acquire(path: string, options: LockOptions = {}): Promise<FileLock> {
     const timeoutMs = options.timeoutMs ?? 10_000;
     const staleAfterMs = options.staleAfterMs ?? 30_000;
+    const { signal } = options;
     const started = Date.now();
     const nonce = crypto.getRandomValues(new Uint32Array(2)).join("-");
     let delay = 1;
     let last: { text: string; owner?: LockOwner; } | undefined;
     for (;;) {
+      if (signal?.aborted) throw abortedError(WAIT, signal);
       const waited = Date.now() - started;
       const text = JSON.stringify(
         {
@@ -158,12 +180,12 @@ export class FileLock {
         throw timeoutError(path, waited, last?.owner);
       } else {
         // Released between our create and our read: retry at once, but never spin.
-        await sleep(1);
+        await sleep(1, signal);
         continue;
       }
       if (waited >= timeoutMs) throw timeoutError(path, waited, last.owner);
       const jitter = Math.random() * delay;
-      await sleep(Math.min(delay + jitter, timeoutMs - waited + 1));
+      await sleep(Math.min(delay + jitter, timeoutMs - waited + 1), signal);
       delay = Math.min(delay * 2, MAX_DELAY_MS);
     }
   }

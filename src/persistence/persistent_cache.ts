@@ -94,6 +94,10 @@ export class PersistentCache implements CachePlugin {
   readonly #name: string;
   readonly #logger: Logger;
   readonly #states = new WeakMap<SerializableTokenCache, CacheState>();
+  /** Caches holding changes a save failed to write, with the {@link clear} generation then. */
+  readonly #unsaved = new WeakMap<SerializableTokenCache, number>();
+  /** Increased by {@link clear}: changes left unsaved before it are not written after it. */
+  #generation = 0;
   readonly #keys: FileKeys;
   #canonical: string | undefined;
   #cleaned = false;
@@ -133,8 +137,14 @@ export class PersistentCache implements CachePlugin {
   async beforeCacheAccess(ctx: TokenCacheContext): Promise<void> {
     const cache = ctx.tokenCache;
     const state = this.#states.get(cache);
-    if (state && state.version === (await this.#io(() => fileVersion(this.path)))) return;
-    this.#states.delete(cache);
+    const pending = this.#unsaved.get(cache);
+    // Changes a failed save left in memory are merged into the file's contents, not dropped;
+    // a clear() since then drops them (the in-memory cache is reloaded).
+    const cleared = pending !== undefined && pending !== this.#generation;
+    if (
+      state && !cleared && state.version === (await this.#io(() => fileVersion(this.path)))
+    ) return;
+    const unsaved = state && pending !== undefined && !cleared ? documentOf(cache) : undefined;
     const snapshot = await this.#io(() => readSnapshot(this.path));
     let loaded = false;
     if (snapshot) {
@@ -149,15 +159,16 @@ export class PersistentCache implements CachePlugin {
         }
       }
       if (!loaded) {
-        const text = (await this.#load(snapshot, undefined)).text;
+        const text = (await this.#load(snapshot, undefined, ctx.signal)).text;
         cache.deserialize(text ?? "{}");
         loaded = text !== undefined;
       }
     } else cache.deserialize("{}");
-    this.#states.set(cache, {
-      base: documentOf(cache),
-      version: loaded ? snapshot?.version : undefined,
-    });
+    const base = documentOf(cache);
+    this.#states.set(cache, { base, version: loaded ? snapshot?.version : undefined });
+    if (state && unsaved) {
+      cache.deserialize(JSON.stringify(mergeCache(state.base, unsaved, base).document));
+    } else this.#unsaved.delete(cache);
   }
 
   /**
@@ -173,22 +184,40 @@ export class PersistentCache implements CachePlugin {
    *   `undecryptable` / `key_not_found` with `onCorrupt: "throw"`
    */
   async afterCacheAccess(ctx: TokenCacheContext): Promise<void> {
-    if (!ctx.cacheHasChanged) return;
     const cache = ctx.tokenCache;
+    const retry = this.#unsaved.get(cache) === this.#generation;
+    if (!ctx.cacheHasChanged && !retry) return;
+    try {
+      await this.#save(cache, ctx.signal);
+      this.#unsaved.delete(cache);
+    } catch (err) {
+      // Nothing is lost: the changes stay in memory (merged into the file's contents on the
+      // next load) and are written by the next access that can.
+      this.#unsaved.set(cache, this.#generation);
+      if (ctx.cacheHasChanged) throw err;
+      // A read-only access retried an earlier save, whose error was reported then.
+      this.#logger.log(
+        "warning",
+        `Saving the token cache's pending changes failed again: ${(err as Error).message}`,
+      );
+    }
+  }
+
+  async #save(cache: SerializableTokenCache, signal: AbortSignal | undefined): Promise<void> {
     const state = this.#states.get(cache) ?? { base: {}, version: undefined };
-    this.#states.delete(cache); // until the write succeeds: the next access reloads
     const mine = documentOf(cache);
     await this.#io(() => ensureFolder(this.path));
     for (let attempt = 1;; attempt++) {
       const writeKey = this.#options.encryption === "keyring"
         ? await this.#keys.forWrite(await this.#io(() => readHeader(this.path, HEADER_BYTES)))
         : undefined;
-      const lock = await this.#lock();
+      const lock = await this.#lock(signal);
       try {
         const { merged, hasTheirs, version } = await this.#commit(state, mine, writeKey, lock);
         // The cache holds what it wrote; if the file also holds others' changes, the next
         // access loads them (lazily: a short-lived process often makes no further access).
-        if (!hasTheirs) this.#states.set(cache, { base: merged, version });
+        if (hasTheirs) this.#states.delete(cache);
+        else this.#states.set(cache, { base: merged, version });
         if (isSignedOut(merged)) await removeBackups(this.path).catch(() => 0);
         break;
       } catch (err) {
@@ -229,6 +258,7 @@ export class PersistentCache implements CachePlugin {
    * ```
    */
   async clear(): Promise<void> {
+    this.#generation++;
     const lock = await this.#lock();
     let keyId: string | undefined;
     try {
@@ -242,10 +272,11 @@ export class PersistentCache implements CachePlugin {
     if (this.#options.encryption === "keyring") await this.#keys.removeAll(keyId);
   }
 
-  #lock(): Promise<FileLock> {
+  #lock(signal?: AbortSignal): Promise<FileLock> {
     return FileLock.acquire(this.lockPath, {
       timeoutMs: this.#options.lockTimeoutMs,
       staleAfterMs: this.#options.staleLockMs,
+      signal,
     });
   }
 
@@ -354,11 +385,15 @@ export class PersistentCache implements CachePlugin {
    *
    * @param held the lock when the caller holds it (then no keyring look-up is made)
    */
-  async #load(snapshot: FileSnapshot, held: FileLock | undefined): Promise<Loaded> {
+  async #load(
+    snapshot: FileSnapshot,
+    held: FileLock | undefined,
+    signal?: AbortSignal,
+  ): Promise<Loaded> {
     const decoded = await this.#decode(snapshot, !held);
     if (decoded.ok === "key") throw new Retry("key");
     if (decoded.ok) return { text: decoded.text };
-    const lock = held ?? (await this.#lock());
+    const lock = held ?? (await this.#lock(signal));
     try {
       const settled = await this.#io(() =>
         settle(this.path, snapshot, async (s) => (await this.#decode(s, false)).ok !== false)
@@ -367,7 +402,7 @@ export class PersistentCache implements CachePlugin {
         if (!settled.snapshot) return { text: undefined };
         if (!held) {
           await lock.release();
-          return this.#load(settled.snapshot, undefined);
+          return this.#load(settled.snapshot, undefined, signal);
         }
         return this.#load(settled.snapshot, held);
       }
