@@ -1,11 +1,12 @@
 /**
- * Serves a fetch-style handler over `node:http` on a loopback address (works in Node, Deno
- * and Bun).
+ * Serves a fetch-style handler over `node:http` (or `node:https` with a certificate) on a
+ * loopback address (works in Node, Deno and Bun).
  *
  * @module
  */
 
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { TRUNCATED_HEADER } from "./faults.ts";
 
@@ -15,11 +16,17 @@ export interface ListenOptions {
   port?: number;
   /** Loopback address to bind; default `127.0.0.1`. */
   hostname?: "127.0.0.1" | "localhost" | "::1";
+  /**
+   * Serve HTTPS with this key and certificate (PEM text) (for clients that demand `https`
+   * authorities, such as MSAL Python and the Azure CLI); the URLs the emulator builds then
+   * start with `https://`. Default: plain HTTP.
+   */
+  tls?: { key: string; cert: string; };
 }
 
 /** A running server. */
 export interface EmulatorServer {
-  /** Origin, e.g. `http://127.0.0.1:53412`. */
+  /** Origin, e.g. `http://127.0.0.1:53412` (`https://…` with `tls`). */
   url: string;
   /** Bound port. */
   port: number;
@@ -77,7 +84,7 @@ async function send(res: ServerResponse, response: Response): Promise<void> {
  * Serves `handler` on a loopback address.
  *
  * @param handler The fetch-style handler.
- * @param options Port and hostname.
+ * @param options Port, hostname and TLS.
  * @returns The server's URL and `close()`.
  * @throws {Error} When the port cannot be bound.
  * @example
@@ -94,7 +101,7 @@ export async function listen(
 ): Promise<EmulatorServer> {
   const hostname = options.hostname ?? "127.0.0.1";
   let origin = "";
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     toRequest(req, origin)
       .then(handler)
       .then((response) => send(res, response))
@@ -105,7 +112,10 @@ export async function listen(
         }
         res.end(`emulator error: ${err instanceof Error ? err.message : String(err)}`);
       });
-  });
+  };
+  const server = options.tls
+    ? createTlsServer({ key: options.tls.key, cert: options.tls.cert }, onRequest)
+    : createServer(onRequest);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, hostname, () => {
@@ -114,7 +124,7 @@ export async function listen(
     });
   });
   const port = (server.address() as AddressInfo).port;
-  origin = `http://${hostname === "::1" ? "[::1]" : hostname}:${port}`;
+  origin = `${options.tls ? "https" : "http"}://${hostname === "::1" ? "[::1]" : hostname}:${port}`;
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= new Promise<void>((resolve) => {

@@ -28,7 +28,8 @@ export interface ScopeGrant {
 /**
  * Parses a scope string. Short names (`User.Read`) and the OIDC scopes alone mean Microsoft
  * Graph; `{resource}/{permission}` names any other resource; `.default` grants
- * `User.Read` on Graph and `user_impersonation` elsewhere.
+ * `User.Read` on Graph and `user_impersonation` elsewhere, and the response's scope then
+ * lists the `.default` scope too (as Entra's does).
  *
  * @param scope The space-separated scopes.
  * @param cloud The cloud (its Graph host).
@@ -54,6 +55,8 @@ export function parseScopes(scope: string | undefined, cloud: EmulatorCloud): Sc
   const graph = `https://${cloud.graphHost}`;
   const oidc = all.filter((s) => OIDC.includes(s.toLowerCase())).map((s) => s.toLowerCase());
   const resources = new Map<string, string[]>();
+  /** Each resource as the request spelled it first (`https://management.core.windows.net/`). */
+  const spelled = new Map<string, string>();
   for (const s of all.filter((s) => !OIDC.includes(s.toLowerCase()))) {
     const slash = s.lastIndexOf("/");
     const isUri = s.includes("://") || /^[0-9a-f-]{36}\//i.test(s);
@@ -61,6 +64,7 @@ export function parseScopes(scope: string | undefined, cloud: EmulatorCloud): Sc
     const name = isUri && slash > 0 ? s.slice(slash + 1) : s;
     const key = resource.replace(/\/+$/, "");
     resources.set(key, [...(resources.get(key) ?? []), name]);
+    if (!spelled.has(key)) spelled.set(key, resource);
   }
   if (resources.size > 1) {
     throw new AadError(
@@ -80,7 +84,12 @@ export function parseScopes(scope: string | undefined, cloud: EmulatorCloud): Sc
   if (perms.length === 0) perms = ["openid", "profile", "email"];
   const apiMatch = /^api:\/\/([0-9a-f-]{36})$/i.exec(resource);
   const audience = isGraph ? GRAPH_APP_ID : apiMatch ? apiMatch[1] : resource;
-  const granted = isGraph ? perms : perms.map((p) => `${resource}/${p}`);
+  // Entra names the permissions under the resource as it was asked for (ARM's identifier URI
+  // ends with a slash: `https://management.core.windows.net//user_impersonation`) and echoes
+  // a `.default` request too, which is how MSAL Python finds the token again by that scope.
+  const asked = spelled.get(resource) ?? resource;
+  const granted = isGraph ? perms : perms.map((p) => `${asked}/${p}`);
+  if (names.includes(".default")) granted.push(`${asked}/.default`);
   const oidcEcho = oidc.filter((s) => s !== "offline_access" && !granted.includes(s));
   return {
     oidc,
