@@ -45,7 +45,7 @@ await withCache(
   createPersistentCache({ path: ours, encryption: "plaintext" }),
   (c) => {
     for (let n = 1; n <= 10; n++) {
-      const arm = RESOURCE.replace(/\/$/, "");
+      const arm = RESOURCE; // as Entra names them: `https://management.core.windows.net//.default`
       for (
         const scope of [
           "User.Read Mail.Read",

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { isAzureDevOpsHost, parseCredentialRequest } from "../../src/cli/commands/git.ts";
 import { readExecInfo } from "../../src/cli/commands/kube.ts";
-import { azShape } from "../../src/cli/commands/token.ts";
+import { azShape, scopesOf } from "../../src/cli/commands/token.ts";
 import { resolveSettings } from "../../src/cli/config.ts";
 import { detectEnvironment } from "../../src/cli/environment.ts";
 import { CliError, describeFailure, EXIT } from "../../src/cli/exit_codes.ts";
@@ -96,6 +96,16 @@ describe("command line settings", () => {
 });
 
 describe("command line protocols", () => {
+  it("--resource means the resource as given, then /.default (as az: ARM's keeps its slash)", () => {
+    assert.deepEqual(scopesOf({ resource: "https://management.core.windows.net/" }), [
+      "https://management.core.windows.net//.default",
+    ]);
+    assert.deepEqual(scopesOf({ resource: "https://vault.azure.net", scope: ["openid"] }), [
+      "openid",
+      "https://vault.azure.net/.default",
+    ]);
+  });
+
   it("prints JSON with az account get-access-token's field names", () => {
     const result = {
       accessToken: "at",

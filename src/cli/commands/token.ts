@@ -63,11 +63,15 @@ export const LOGIN_HELP: string = helpText(
   ["entra-auth login --client-id $APP --tenant contoso.com", "entra-auth login --device-code"],
 );
 
-/** The scopes of `--scope` and `--resource`. */
+/**
+ * The scopes of `--scope` and `--resource`. A resource is taken as given, as the Azure CLI
+ * does: `https://management.core.windows.net/` (ARM's identifier, with its slash) becomes
+ * `https://management.core.windows.net//.default`, whose tokens carry that audience.
+ */
 export function scopesOf(values: Record<string, unknown>): string[] {
   const scopes = [...(values.scope as string[] | undefined ?? [])];
   const resource = values.resource as string | undefined;
-  if (resource) scopes.push(`${resource.replace(/\/+$/, "")}/.default`);
+  if (resource) scopes.push(`${resource}/.default`);
   return scopes;
 }
 
