@@ -14,18 +14,10 @@ import type { MsalRuntime } from "../../ffi/msalruntime/binding.ts";
 import { locateMsalRuntime, startMsalRuntime } from "../../ffi/msalruntime/locate.ts";
 import { msalRuntimeSymbols } from "../../ffi/msalruntime/symbols.ts";
 import { consoleWindowHandle } from "../../ffi/msalruntime/window.ts";
-import { currentRuntime } from "../../ffi/runtime.ts";
 import { BrokerError } from "../../src/errors.ts";
 import { PublicClientApplication } from "../../src/public_client_application.ts";
 
 const notWindows = process.platform !== "win32" && "needs Windows (scripts/wine/run.sh)";
-/**
- * Open bug, found here: on Node (koffi) under Wine a test process using msalruntime.dll can
- * hang for good, at loading, Startup or a broker call (docs/windows.md). Those tests are skipped
- * on Node by this explicit check until it is understood; locating the DLL still runs there.
- */
-const nodeHang = currentRuntime() === "node"
-  && "Node (koffi) under Wine: msalruntime.dll can hang the process (open bug, docs/windows.md)";
 const CLIENT_ID = "00000000-0000-0000-0000-000000000001";
 const params = {
   clientId: CLIENT_ID,
@@ -44,7 +36,7 @@ describe("locating msalruntime.dll", { skip: notWindows }, () => {
   });
 });
 
-describe("msalruntime.dll", { skip: notWindows || nodeHang }, () => {
+describe("msalruntime.dll", { skip: notWindows }, () => {
   let rt: MsalRuntime;
 
   it("loads with every required symbol of the Windows table bound", async () => {
@@ -92,7 +84,7 @@ describe("console window handle on Windows", { skip: notWindows }, () => {
   });
 });
 
-describe("PublicClientApplication on Windows without WAM", { skip: notWindows || nodeHang }, () => {
+describe("PublicClientApplication on Windows without WAM", { skip: notWindows }, () => {
   const asked: string[] = [];
   const warnings: string[] = [];
   const app = () =>
