@@ -21,7 +21,7 @@ runtimes=("$@")
 
 # The test files that run under Windows. Tests that need Linux (D-Bus, libsecret, the broker
 # emulator) skip themselves by an explicit platform check.
-read -r -a files <<<"${ENTRA_WINE_FILES:-tests/ffi/ffi.test.ts tests/windows/dpapi.test.ts tests/windows/msalruntime.test.ts tests/windows/msalruntime_logs.test.ts}"
+read -r -a files <<<"${ENTRA_WINE_FILES:-tests/ffi/ffi.test.ts tests/ffi/scratch_folder.test.ts tests/windows/dpapi.test.ts tests/windows/msalruntime.test.ts tests/windows/msalruntime_logs.test.ts}"
 
 [[ -e $CHROOT/.entra-ready ]] || { echo "wine-run: no Wine environment in $CHROOT: run scripts/wine/setup.sh" >&2; exit 2; }
 ((EUID == 0)) || { echo "wine-run: needs root (chroot)" >&2; exit 2; }
