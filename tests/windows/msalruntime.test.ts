@@ -13,7 +13,9 @@ import { openLibrary } from "../../ffi/library.ts";
 import type { MsalRuntime } from "../../ffi/msalruntime/binding.ts";
 import { locateMsalRuntime, startMsalRuntime } from "../../ffi/msalruntime/locate.ts";
 import { msalRuntimeSymbols } from "../../ffi/msalruntime/symbols.ts";
+import { wamRegistered } from "../../ffi/msalruntime/wam.ts";
 import { consoleWindowHandle } from "../../ffi/msalruntime/window.ts";
+import { forgetWamAbsence } from "../../src/broker/broker_client.ts";
 import { BrokerError } from "../../src/errors.ts";
 import { PublicClientApplication } from "../../src/public_client_application.ts";
 
@@ -84,14 +86,21 @@ describe("console window handle on Windows", { skip: notWindows }, () => {
   });
 });
 
+describe("WAM's registration", { skip: notWindows }, () => {
+  it("is read from the registry: Wine has no WAM class (false, not 'cannot tell')", async () => {
+    assert.equal(await wamRegistered(), false);
+  });
+});
+
 describe("PublicClientApplication on Windows without WAM", { skip: notWindows }, () => {
   const asked: string[] = [];
   const warnings: string[] = [];
-  const app = () =>
+  const app = (required = false) =>
     new PublicClientApplication({
       clientId: CLIENT_ID,
       authority: "https://login.microsoftonline.com/organizations",
       enableBrokerOnWindows: true,
+      broker: { required },
       logger: {
         loggerCallback: (level, message) => level === "warning" && warnings.push(message),
       },
@@ -105,15 +114,50 @@ describe("PublicClientApplication on Windows without WAM", { skip: notWindows },
   // this process would find it shut down (see docs/windows.md).
 
   it(
+    "falls back when the first call is interactive and fails before reaching WAM",
+    { timeout: 60_000 },
+    async () => {
+      forgetWamAbsence();
+      // prompt "login" skips the silent attempt (which would get REGDB_E_CLASSNOTREG): the
+      // interactive call gets the console window and, under Wine, fails with "Caught
+      // exception" (status 0, no error code) before it reaches WAM.
+      const err = await app().acquireTokenInteractive({ scopes: ["User.Read"], prompt: "login" })
+        .catch((e) => e);
+      assert.equal(err.code, "network_error", String(err));
+      assert.ok(asked.some((u) => u.includes("login.microsoftonline.com")), asked.join());
+      assert.ok(warnings.some((w) => /WAM.*not registered/.test(w)), warnings.join("\n"));
+    },
+  );
+
+  it(
     "falls back to signing in without the broker when WAM refuses",
     { timeout: 60_000 },
     async () => {
+      forgetWamAbsence();
+      asked.length = 0;
+      warnings.length = 0;
       const err = await app().acquireTokenInteractive({ scopes: ["User.Read"] }).catch((e) => e);
       assert.equal(err.code, "network_error", String(err));
       assert.ok(asked.some((u) => u.includes("login.microsoftonline.com")), asked.join());
-      assert.ok(warnings.some((w) => /WAM/.test(w)), warnings.join("\n"));
+      assert.ok(warnings.some((w) => /WAM.*REGDB_E_CLASSNOTREG/.test(w)), warnings.join("\n"));
     },
   );
+
+  it("with broker.required gives a typed broker_unavailable error, on every call", {
+    timeout: 60_000,
+  }, async () => {
+    forgetWamAbsence();
+    asked.length = 0;
+    const required = app(true);
+    for (const prompt of ["login", "login", undefined] as const) {
+      const err = await required.acquireTokenInteractive({ scopes: ["User.Read"], prompt })
+        .catch((e) => e);
+      assert.ok(err instanceof BrokerError, String(err));
+      assert.equal(err.code, "broker_unavailable", String(err));
+      assert.match(err.message, /WAM/);
+    }
+    assert.deepEqual(asked, [], "no sign-in without the broker");
+  });
 
   it("then signs every later app in without it, even with prompt login", {
     timeout: 60_000,
