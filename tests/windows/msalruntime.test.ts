@@ -76,13 +76,27 @@ describe("msalruntime.dll", { skip: notWindows }, () => {
 });
 
 describe("console window handle on Windows", { skip: notWindows }, () => {
-  it("is a real window (console, foreground or desktop window), not a placeholder", async () => {
+  // scripts/wine/run.sh starts Node with a console window and Deno and Bun without one, so
+  // both branches run: the console's window when there is one, else the foreground window.
+  it("is the console's window when there is one, else the foreground (or desktop) window", async () => {
+    const kernel32 = await openLibrary("kernel32.dll", {
+      GetConsoleWindow: { parameters: [], result: "pointer" },
+    });
     const user32 = await openLibrary("user32.dll", {
       IsWindow: { parameters: ["pointer"], result: "i32" },
+      GetForegroundWindow: { parameters: [], result: "pointer" },
+      GetDesktopWindow: { parameters: [], result: "pointer" },
     });
     const handle = await consoleWindowHandle();
-    assert.ok(handle !== undefined && handle !== 0n);
+    assert.ok(handle !== undefined && handle !== 0n, "not 0 (MSALRuntime refuses it)");
     assert.notEqual(user32.symbols.IsWindow(handle!), 0, `IsWindow(${handle})`);
+    const console = kernel32.symbols.GetConsoleWindow();
+    if (console !== 0n) {
+      assert.equal(handle, console, "the console's window");
+    } else {
+      const expected = user32.symbols.GetForegroundWindow() || user32.symbols.GetDesktopWindow();
+      assert.equal(handle, expected, "the foreground window, else the desktop");
+    }
   });
 });
 
