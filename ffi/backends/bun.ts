@@ -15,10 +15,11 @@
  */
 
 import type * as BunFfi from "bun:ffi";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { platform, tmpdir } from "node:os";
+import { platform } from "node:os";
 import { join } from "node:path";
+import { withScratchFolder } from "../scratch_folder.ts";
 import type {
   BoundSymbols,
   CallbackDefinition,
@@ -151,10 +152,10 @@ function copyingTrampoline(
     "void entra_set_sink(entra_sink s) { sink = s; }",
     `void entra_trampoline(${params}) { sink(${args}); }`,
   ].join("\n");
-  const dir = mkdtempSync(join(tmpdir(), "entra-auth-bun-"));
-  const file = join(dir, "trampoline.c");
-  writeFileSync(file, source);
-  try {
+  // The compiled code lives in memory: the source file's folder may go (if it can) at once.
+  return withScratchFolder("entra-auth-bun-", (dir) => {
+    const file = join(dir, "trampoline.c");
+    writeFileSync(file, source);
     const compiled = cc({
       source: file,
       symbols: {
@@ -168,12 +169,10 @@ function copyingTrampoline(
     const ptr = (compiled.symbols.entra_trampoline as unknown as { ptr: number; }).ptr;
     return {
       pointer: BigInt(ptr),
-      free: (address) => libcFree()(address),
+      free: (address: bigint) => libcFree()(address),
       close: () => compiled.close(),
     };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 /**

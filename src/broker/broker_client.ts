@@ -7,6 +7,7 @@
  * @module
  */
 
+import { platform } from "node:os";
 import type {
   MsalRuntime,
   RuntimeAccount,
@@ -97,7 +98,18 @@ export class BrokerClient {
    * @throws EntraAuthError `aborted`; BrokerError when the broker is required but unusable
    */
   available(signal?: AbortSignal): Promise<MsalRuntime | undefined> {
-    if (wamAbsent) return Promise.resolve(undefined);
+    if (wamAbsent) {
+      // Known since an earlier call: the same answer as then, a warning was logged already.
+      return this.#settings.required
+        ? Promise.reject(
+          new BrokerError(
+            "broker_unavailable",
+            "The Windows authentication broker (WAM) is not available on this machine "
+              + "(broker.required is set, so there is no sign-in without it).",
+          ),
+        )
+        : Promise.resolve(undefined);
+    }
     return this.#startup.runtime(signal);
   }
 
@@ -353,14 +365,15 @@ export class BrokerClient {
     try {
       return await call;
     } catch (err) {
-      if (err instanceof EntraAuthError && isClassNotRegistered(err)) {
+      const absent = err instanceof EntraAuthError ? await wamAbsence(err) : undefined;
+      if (err instanceof EntraAuthError && absent) {
         // MSALRuntime starts on any Windows, but WAM may be absent or refuse (Windows Server
-        // without it, Wine): REGDB_E_CLASSNOTREG. From now on the app signs in without it.
+        // without it, Wine). From now on the app signs in without it.
         wamAbsent = true;
         this.#logger.log(
           "warning",
-          "The Windows authentication broker (WAM) is not available on this machine "
-            + "(REGDB_E_CLASSNOTREG); signing in without it.",
+          `The Windows authentication broker (WAM) is not available on this machine (${absent}); `
+            + "signing in without it.",
         );
         throw new BrokerError(
           "broker_unavailable",
@@ -421,11 +434,34 @@ export class BrokerClient {
  */
 let wamAbsent = false;
 
+/**
+ * Forgets that WAM was found absent, so the next broker call finds out again (tests: each case
+ * starts from a process that has not tried WAM yet).
+ *
+ * @example
+ * ```ts ignore
+ * forgetWamAbsence();
+ * ```
+ */
+export function forgetWamAbsence(): void {
+  wamAbsent = false;
+}
+
 /** Windows' REGDB_E_CLASSNOTREG (0x80040154): WAM's COM class is not registered. */
 const REGDB_E_CLASSNOTREG = 0x80040154;
 
-function isClassNotRegistered(err: EntraAuthError): boolean {
+/**
+ * Why a broker failure means this Windows machine has no WAM, or `undefined` when it does not.
+ * MSALRuntime reports REGDB_E_CLASSNOTREG when WAM's class is missing; an interactive call can
+ * fail before it gets there (under Wine: "Caught exception", status 0, no error code), so any
+ * other failure the broker reports on Windows is checked against WAM's class registration
+ * (once per process; a registered WAM is never second-guessed).
+ */
+async function wamAbsence(err: EntraAuthError): Promise<string | undefined> {
   // Whatever family the status gave it: the broker's report carries the HRESULT.
   const code = err.broker?.errorCode;
-  return code !== undefined && code >>> 0 === REGDB_E_CLASSNOTREG;
+  if (code !== undefined && code >>> 0 === REGDB_E_CLASSNOTREG) return "REGDB_E_CLASSNOTREG";
+  if (err.broker === undefined || platform() !== "win32") return undefined;
+  const { wamRegistered } = await import("../../ffi/msalruntime/wam.ts");
+  return await wamRegistered() === false ? "its class is not registered" : undefined;
 }

@@ -13,19 +13,13 @@ import { openLibrary } from "../../ffi/library.ts";
 import type { MsalRuntime } from "../../ffi/msalruntime/binding.ts";
 import { locateMsalRuntime, startMsalRuntime } from "../../ffi/msalruntime/locate.ts";
 import { msalRuntimeSymbols } from "../../ffi/msalruntime/symbols.ts";
+import { wamRegistered } from "../../ffi/msalruntime/wam.ts";
 import { consoleWindowHandle } from "../../ffi/msalruntime/window.ts";
-import { currentRuntime } from "../../ffi/runtime.ts";
+import { forgetWamAbsence } from "../../src/broker/broker_client.ts";
 import { BrokerError } from "../../src/errors.ts";
 import { PublicClientApplication } from "../../src/public_client_application.ts";
 
 const notWindows = process.platform !== "win32" && "needs Windows (scripts/wine/run.sh)";
-/**
- * Open bug, found here: on Node (koffi) under Wine a test process using msalruntime.dll can
- * hang for good, at loading, Startup or a broker call (docs/windows.md). Those tests are skipped
- * on Node by this explicit check until it is understood; locating the DLL still runs there.
- */
-const nodeHang = currentRuntime() === "node"
-  && "Node (koffi) under Wine: msalruntime.dll can hang the process (open bug, docs/windows.md)";
 const CLIENT_ID = "00000000-0000-0000-0000-000000000001";
 const params = {
   clientId: CLIENT_ID,
@@ -44,7 +38,7 @@ describe("locating msalruntime.dll", { skip: notWindows }, () => {
   });
 });
 
-describe("msalruntime.dll", { skip: notWindows || nodeHang }, () => {
+describe("msalruntime.dll", { skip: notWindows }, () => {
   let rt: MsalRuntime;
 
   it("loads with every required symbol of the Windows table bound", async () => {
@@ -82,24 +76,45 @@ describe("msalruntime.dll", { skip: notWindows || nodeHang }, () => {
 });
 
 describe("console window handle on Windows", { skip: notWindows }, () => {
-  it("is a real window (console, foreground or desktop window), not a placeholder", async () => {
+  // scripts/wine/run.sh starts Node with a console window and Deno and Bun without one, so
+  // both branches run: the console's window when there is one, else the foreground window.
+  it("is the console's window when there is one, else the foreground (or desktop) window", async () => {
+    const kernel32 = await openLibrary("kernel32.dll", {
+      GetConsoleWindow: { parameters: [], result: "pointer" },
+    });
     const user32 = await openLibrary("user32.dll", {
       IsWindow: { parameters: ["pointer"], result: "i32" },
+      GetForegroundWindow: { parameters: [], result: "pointer" },
+      GetDesktopWindow: { parameters: [], result: "pointer" },
     });
     const handle = await consoleWindowHandle();
-    assert.ok(handle !== undefined && handle !== 0n);
+    assert.ok(handle !== undefined && handle !== 0n, "not 0 (MSALRuntime refuses it)");
     assert.notEqual(user32.symbols.IsWindow(handle!), 0, `IsWindow(${handle})`);
+    const console = kernel32.symbols.GetConsoleWindow();
+    if (console !== 0n) {
+      assert.equal(handle, console, "the console's window");
+    } else {
+      const expected = user32.symbols.GetForegroundWindow() || user32.symbols.GetDesktopWindow();
+      assert.equal(handle, expected, "the foreground window, else the desktop");
+    }
   });
 });
 
-describe("PublicClientApplication on Windows without WAM", { skip: notWindows || nodeHang }, () => {
+describe("WAM's registration", { skip: notWindows }, () => {
+  it("is read from the registry: Wine has no WAM class (false, not 'cannot tell')", async () => {
+    assert.equal(await wamRegistered(), false);
+  });
+});
+
+describe("PublicClientApplication on Windows without WAM", { skip: notWindows }, () => {
   const asked: string[] = [];
   const warnings: string[] = [];
-  const app = () =>
+  const app = (required = false) =>
     new PublicClientApplication({
       clientId: CLIENT_ID,
       authority: "https://login.microsoftonline.com/organizations",
       enableBrokerOnWindows: true,
+      broker: { required },
       logger: {
         loggerCallback: (level, message) => level === "warning" && warnings.push(message),
       },
@@ -113,15 +128,50 @@ describe("PublicClientApplication on Windows without WAM", { skip: notWindows ||
   // this process would find it shut down (see docs/windows.md).
 
   it(
+    "falls back when the first call is interactive and fails before reaching WAM",
+    { timeout: 60_000 },
+    async () => {
+      forgetWamAbsence();
+      // prompt "login" skips the silent attempt (which would get REGDB_E_CLASSNOTREG): the
+      // interactive call gets the console window and, under Wine, fails with "Caught
+      // exception" (status 0, no error code) before it reaches WAM.
+      const err = await app().acquireTokenInteractive({ scopes: ["User.Read"], prompt: "login" })
+        .catch((e) => e);
+      assert.equal(err.code, "network_error", String(err));
+      assert.ok(asked.some((u) => u.includes("login.microsoftonline.com")), asked.join());
+      assert.ok(warnings.some((w) => /WAM.*not registered/.test(w)), warnings.join("\n"));
+    },
+  );
+
+  it(
     "falls back to signing in without the broker when WAM refuses",
     { timeout: 60_000 },
     async () => {
+      forgetWamAbsence();
+      asked.length = 0;
+      warnings.length = 0;
       const err = await app().acquireTokenInteractive({ scopes: ["User.Read"] }).catch((e) => e);
       assert.equal(err.code, "network_error", String(err));
       assert.ok(asked.some((u) => u.includes("login.microsoftonline.com")), asked.join());
-      assert.ok(warnings.some((w) => /WAM/.test(w)), warnings.join("\n"));
+      assert.ok(warnings.some((w) => /WAM.*REGDB_E_CLASSNOTREG/.test(w)), warnings.join("\n"));
     },
   );
+
+  it("with broker.required gives a typed broker_unavailable error, on every call", {
+    timeout: 60_000,
+  }, async () => {
+    forgetWamAbsence();
+    asked.length = 0;
+    const required = app(true);
+    for (const prompt of ["login", "login", undefined] as const) {
+      const err = await required.acquireTokenInteractive({ scopes: ["User.Read"], prompt })
+        .catch((e) => e);
+      assert.ok(err instanceof BrokerError, String(err));
+      assert.equal(err.code, "broker_unavailable", String(err));
+      assert.match(err.message, /WAM/);
+    }
+    assert.deepEqual(asked, [], "no sign-in without the broker");
+  });
 
   it("then signs every later app in without it, even with prompt login", {
     timeout: 60_000,

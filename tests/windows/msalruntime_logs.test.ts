@@ -9,15 +9,11 @@ import assert from "node:assert/strict";
 import process from "node:process";
 import { describe, it } from "node:test";
 import { startMsalRuntime } from "../../ffi/msalruntime/locate.ts";
-import { currentRuntime } from "../../ffi/runtime.ts";
 
 const notWindows = process.platform !== "win32" && "needs Windows (scripts/wine/run.sh)";
-/** Open bug on Node under Wine: MSALRuntime's asynchronous calls can hang (docs/windows.md). */
-const nodeHang = currentRuntime() === "node"
-  && "Node (koffi) under Wine: MSALRuntime's asynchronous calls can hang (open bug, docs/windows.md)";
 const CLIENT_ID = "00000000-0000-0000-0000-000000000001";
 
-describe("msalruntime.dll log lines", { skip: notWindows || nodeHang }, () => {
+describe("msalruntime.dll log lines", { skip: notWindows }, () => {
   it("are delivered whole (os_char is UTF-16 on Windows)", { timeout: 60_000 }, async () => {
     const rt = await startMsalRuntime();
     const lines: string[] = [];
