@@ -35,6 +35,9 @@ export interface CompletionOptions {
 }
 
 interface Entry {
+  operation: string;
+  /** When the call was issued (`Date.now()`). */
+  issuedAt: number;
   resolve(result: bigint): void;
   reject(reason: unknown): void;
   timer?: ReturnType<typeof setTimeout>;
@@ -85,6 +88,20 @@ export class CompletionRouter {
   }
 
   /**
+   * The oldest call that was abandoned and has still not completed: the native side is
+   * still busy with it (a broker that never answered).
+   *
+   * @returns its operation and when it was issued, or undefined
+   */
+  oldestAbandoned(): { operation: string; issuedAt: number; } | undefined {
+    let oldest: Entry | undefined;
+    for (const e of this.#entries.values()) {
+      if (e.abandoned && (!oldest || e.issuedAt < oldest.issuedAt)) oldest = e;
+    }
+    return oldest && { operation: oldest.operation, issuedAt: oldest.issuedAt };
+  }
+
+  /**
    * Starts one native call and waits for its completion.
    *
    * @param operation a name for errors
@@ -113,6 +130,8 @@ export class CompletionRouter {
       reject = rej;
     });
     const entry: Entry = {
+      operation,
+      issuedAt: Date.now(),
       resolve,
       reject,
       abandoned: false,

@@ -193,6 +193,23 @@ export class MsalRuntime {
     };
   }
 
+  /**
+   * The oldest broker call abandoned (timed out or aborted) that MSALRuntime is still busy
+   * with. On Linux MSALRuntime sends its D-Bus calls one after another: while such a call
+   * waits for the broker, every later call waits behind it.
+   *
+   * @returns its operation and when it was issued, or undefined
+   */
+  stalledBy(): { operation: string; issuedAt: number; } | undefined {
+    const routers = [this.#auth, this.#signOut, this.#readAccount, this.#discover];
+    let oldest: { operation: string; issuedAt: number; } | undefined;
+    for (const router of routers) {
+      const o = router.oldestAbandoned();
+      if (o && (!oldest || o.issuedAt < oldest.issuedAt)) oldest = o;
+    }
+    return oldest;
+  }
+
   // ---------------------------------------------------------------- operations
 
   /** SignInSilentlyAsync: the default OS account. */

@@ -27,6 +27,12 @@ import { accountFromClaims, parseClaims, toAccountInfo } from "./broker_accounts
 import { abortable, BrokerStartup } from "./broker_startup.ts";
 import { SignedOutAccounts } from "./signed_out.ts";
 
+/**
+ * An abandoned broker call still unanswered this long (ms) after it was issued stalls the
+ * calls behind it: they fail at once instead of waiting out their own time limits.
+ */
+const STALL_MS = 2_000;
+
 /** A marker for "the app has no window" (console apps), as MSAL Python's `CONSOLE_WINDOW_HANDLE`. */
 export const CONSOLE_WINDOW_HANDLE: unique symbol = Symbol.for("entra-auth.console-window");
 
@@ -118,11 +124,29 @@ export class BrokerClient {
     return this.#settings.required;
   }
 
-  /** The runtime, which must be available. */
+  /**
+   * The runtime, which must be available and not stuck behind an earlier call the broker
+   * never answered.
+   */
   async #rt(signal?: AbortSignal): Promise<MsalRuntime> {
     const rt = await this.available(signal);
     if (!rt) {
       throw new BrokerError("broker_unavailable", "The authentication broker is not available.");
+    }
+    const stalled = platform() === "linux" ? rt.stalledBy() : undefined;
+    const age = stalled ? Date.now() - stalled.issuedAt : 0;
+    if (stalled && age >= STALL_MS) {
+      // MSALRuntime sends its D-Bus calls one after another: this one would only wait behind
+      // the unanswered one (for minutes) and then time out too.
+      throw new BrokerError(
+        "broker_timeout",
+        `The authentication broker has not answered an earlier call (${stalled.operation}, `
+          + `${Math.round(age / 1000)} s ago), and MSALRuntime sends calls one at a time, so this `
+          + "call would wait behind it. Finish or close the broker's window if one is open; "
+          + "otherwise restart the broker (systemctl --user restart microsoft-identity-broker) "
+          + "or retry later.",
+        { operation: stalled.operation },
+      );
     }
     return rt;
   }

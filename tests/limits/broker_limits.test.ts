@@ -28,6 +28,7 @@ interface Outcome {
   mode: string;
   error?: { name: string; code: string; isEntraAuthError: boolean; message: string; };
   accounts?: number;
+  next?: { accounts?: number; code?: string; message?: string; };
   elapsedMs: number;
   ticksDuring: number;
   ticksAfter: number;
@@ -36,12 +37,17 @@ interface Outcome {
 async function run(
   op: string,
   mode: "timeout" | "abort",
-  options: { double?: boolean; required?: boolean; } = {},
+  options: { double?: boolean; required?: boolean; thenAccounts?: boolean; } = {},
 ): Promise<Outcome> {
   const started = Date.now();
   const result = await runFixture(
     "broker_limits",
-    [op, mode, ...(options.required ? ["required"] : [])],
+    [
+      op,
+      mode,
+      ...(options.required ? ["required"] : []),
+      ...(options.thenAccounts ? ["then-accounts"] : []),
+    ],
     options.double
       ? {
         env: { ENTRA_AUTH_MSALRUNTIME_PATH: msalRuntimeDoublePath(), DISPLAY: undefined },
@@ -94,6 +100,22 @@ describe("broker time limits: a hung broker, the real MSALRuntime", { skip: brok
       assertHonoured(await run(op, "abort"), "aborted");
     });
   }
+
+  it(
+    "after a call the broker never answered, the next call fails at once, naming it (MSALRuntime would queue it behind)",
+    T,
+    async () => {
+      const out = await run("silent", "timeout", { thenAccounts: true });
+      assert.equal(out.error?.code, "broker_timeout");
+      // Not its own time limit (it would have waited behind the unanswered call), but the
+      // earlier call's.
+      assert.equal(out.next?.code, "broker_timeout", JSON.stringify(out.next));
+      assert.match(
+        out.next?.message ?? "",
+        /has not answered an earlier call \(MSALRUNTIME_AcquireTokenSilently/,
+      );
+    },
+  );
 
   it(
     "a frozen broker at start-up (Ping never answers): the first call falls back in time",
