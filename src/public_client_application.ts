@@ -285,6 +285,7 @@ export class PublicClientApplication {
         interactiveTimeoutMs: b.interactiveTimeoutMs ?? 600_000,
         startupTimeoutMs: b.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS,
         required: b.required ?? false,
+        clientCapabilities: options.clientCapabilities,
       }, this.#logger);
     } else if (enabled) {
       this.#logger.log(

@@ -22,6 +22,7 @@ import {
 } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { abortedError } from "../network/abort.ts";
+import { mergeClaims } from "../network/scopes.ts";
 import type { AccountInfo, AuthenticationResult } from "../result.ts";
 import { accountFromClaims, parseClaims, toAccountInfo } from "./broker_accounts.ts";
 import { abortable, BrokerStartup } from "./broker_startup.ts";
@@ -54,6 +55,8 @@ export interface BrokerSettings {
   startupTimeoutMs: number;
   /** Throw a typed error instead of falling back when the broker cannot be used. */
   required: boolean;
+  /** Client capabilities (`CP1`…), sent in the claims as `xms_cc`, as on the network path. */
+  clientCapabilities?: readonly string[];
 }
 
 /** What one brokered request asks for. */
@@ -167,7 +170,7 @@ export class BrokerClient {
       authority: this.#settings.authority,
       scopes: request.scopes,
       redirectUri: this.#settings.redirectUri,
-      claims: request.claims,
+      claims: mergeClaims(request.claims, this.#settings.clientCapabilities),
       accessTokenToRenew: request.accessTokenToRenew,
       pop: request.pop,
       additionalParameters: additional,

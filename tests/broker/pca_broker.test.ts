@@ -122,6 +122,21 @@ describe("brokered PublicClientApplication (real MSALRuntime, emulated broker)",
     assert.match(String(sent.decodedClaims), /CP1/);
   });
 
+  it("sends the app's client capabilities (xms_cc) to the broker, merged with a claims request, as MSAL Python does", async () => {
+    const cae = app({ clientCapabilities: ["CP1"] });
+    const fresh = await cae.acquireTokenInteractive({ scopes: SCOPES, parentWindowHandle: WINDOW });
+    const signIn = (await requests("acquireTokenSilently")).at(-1)!.request.authParameters!;
+    assert.deepEqual(JSON.parse(String(signIn.decodedClaims)), {
+      access_token: { xms_cc: { values: ["CP1"] } },
+    });
+    const claims = JSON.stringify({ access_token: { nbf: { essential: true, value: "1" } } });
+    await cae.acquireTokenSilent({ scopes: freshScopes(), account: fresh.account, claims });
+    const silent = (await requests("acquireTokenSilently")).at(-1)!.request.authParameters!;
+    assert.deepEqual(JSON.parse(String(silent.decodedClaims)), {
+      access_token: { nbf: { essential: true, value: "1" }, xms_cc: { values: ["CP1"] } },
+    });
+  });
+
   it("lists the broker's accounts", async () => {
     const accounts = await pca.getAccounts();
     assert.ok(accounts.some((a) => a.username === SIGNED_IN_USER && a.nativeAccountId));
