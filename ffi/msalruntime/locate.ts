@@ -203,6 +203,20 @@ export function retainMsalRuntime(explicitPath?: string): Promise<MsalRuntime> {
 }
 
 /**
+ * How many shares of the process's MSALRuntime are held, and whether it is started (or
+ * starting): for diagnostics and tests.
+ *
+ * @returns the shares and whether a start is in place
+ * @example
+ * ```ts ignore
+ * console.log(msalRuntimeState()); // { shares: 0, started: false }
+ * ```
+ */
+export function msalRuntimeState(): { shares: number; started: boolean; } {
+  return { shares: holders, started: started !== undefined };
+}
+
+/**
  * Gives back a share taken by {@link retainMsalRuntime}. The last one shuts MSALRuntime down;
  * while a call is still outstanding (Shutdown would block on it) the shutdown waits for it, and
  * a call that never completes keeps the start for the next application to reuse.

@@ -11,7 +11,11 @@ import process from "node:process";
 import { describe, it } from "node:test";
 import { openLibrary } from "../../ffi/library.ts";
 import type { MsalRuntime } from "../../ffi/msalruntime/binding.ts";
-import { locateMsalRuntime, startMsalRuntime } from "../../ffi/msalruntime/locate.ts";
+import {
+  locateMsalRuntime,
+  msalRuntimeState,
+  startMsalRuntime,
+} from "../../ffi/msalruntime/locate.ts";
 import { msalRuntimeSymbols } from "../../ffi/msalruntime/symbols.ts";
 import { wamRegistered } from "../../ffi/msalruntime/wam.ts";
 import { consoleWindowHandle } from "../../ffi/msalruntime/window.ts";
@@ -106,6 +110,33 @@ describe("WAM's registration", { skip: notWindows }, () => {
   });
 });
 
+describe("one MSALRuntime per process, on Windows", { skip: notWindows }, () => {
+  // Before any other application of this file takes a share: here the last share is given back.
+  it("the last app to close shuts MSALRuntime down; a new app after it starts it again", {
+    timeout: 60_000,
+  }, async () => {
+    const app = () =>
+      new PublicClientApplication({
+        clientId: CLIENT_ID,
+        authority: "https://login.microsoftonline.com/organizations",
+        enableBrokerOnWindows: true,
+        broker: { required: true },
+        logger: { loggerCallback: () => {} },
+      });
+    for (const round of [1, 2]) {
+      forgetWamAbsence();
+      const one = app();
+      const err = await one.acquireTokenInteractive({ scopes: ["User.Read"] }).catch((e) => e);
+      // WAM refused a real broker call (not "MSALRuntime has been shut down").
+      assert.equal(err.code, "broker_unavailable", `round ${round}: ${err}`);
+      assert.match(err.message, /WAM/);
+      assert.deepEqual(msalRuntimeState(), { shares: 1, started: true });
+      await one.close();
+      assert.deepEqual(msalRuntimeState(), { shares: 0, started: false }, "shut down");
+    }
+  });
+});
+
 describe("PublicClientApplication on Windows without WAM", { skip: notWindows }, () => {
   const asked: string[] = [];
   const warnings: string[] = [];
@@ -124,8 +155,6 @@ describe("PublicClientApplication on Windows without WAM", { skip: notWindows },
         return Promise.reject(new TypeError("offline (test)"));
       },
     });
-  // Apps are not closed: close() shuts down the process-wide MSALRuntime, and a later app in
-  // this process would find it shut down (see docs/windows.md).
 
   it(
     "falls back when the first call is interactive and fails before reaching WAM",
