@@ -56,7 +56,8 @@ for rt in "${runtimes[@]}"; do
   # keyring, the broker emulator, a private /dev/shm): see scripts/with-broker.sh.
   deno) cmd=(scripts/with-broker.sh -- deno test -A --no-check tests/) ;;
   bun) cmd=(scripts/with-broker.sh -- bun test --timeout 60000) ;;
-  node) cmd=(scripts/with-broker.sh -- node --test --test-reporter=spec npm/tests/) ;;
+  # --enable-source-maps: a failure's stack trace names the TypeScript source (npm/ has maps).
+  node) cmd=(scripts/with-broker.sh -- node --enable-source-maps --test --test-reporter=spec npm/tests/) ;;
   *) fail "unknown runtime $rt" ;;
   esac
   step "tests under $rt: ${cmd[*]}"

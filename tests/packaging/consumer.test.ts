@@ -138,6 +138,36 @@ describe("the packed npm package in a fresh project", { skip, timeout: 300_000 }
     assert.match(result.stdout, /signed in as alice@contoso\.onmicrosoft\.com/);
   });
 
+  it("bundles with esbuild for Node from the installed package, and the bundle signs in", async () => {
+    copyFileSync(repoPath("npm", "examples", "device_code_server.js"), join(project, "server.js"));
+    run(repoPath("node_modules", ".bin", "esbuild"), [
+      "server.js",
+      "--bundle",
+      "--platform=node",
+      "--format=esm",
+      "--log-level=warning",
+      "--outfile=bundled/server.mjs",
+    ], project);
+    const approved = new Set<string>();
+    const result = await runExample([process.execPath, join(project, "bundled", "server.mjs")], {
+      env: {
+        CLIENT_ID: TEST_CLIENT_ID,
+        AUTHORITY: `${server.url}/common`,
+        KNOWN_AUTHORITY_HOSTS: "127.0.0.1",
+      },
+      onStdout: (stdout) => {
+        for (const [, code] of stdout.matchAll(/enter the code (\S+) to authenticate/g)) {
+          if (code && !approved.has(code)) {
+            approved.add(code);
+            emulator.approveDeviceCode(code, "alice@contoso.onmicrosoft.com");
+          }
+        }
+      },
+    });
+    assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
+    assert.match(result.stdout, /signed in as alice@contoso\.onmicrosoft\.com/);
+  });
+
   it("keeps the library package under 300 KB, without tests, emulators or CLI", () => {
     const core = packed.get("entra-auth")!;
     assert.ok(
