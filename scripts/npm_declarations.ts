@@ -24,7 +24,9 @@ import { join, resolve } from "node:path";
 import process from "node:process";
 import type * as TS from "typescript";
 
-const ts = createRequire(import.meta.url)("../node_modules/typescript") as typeof TS;
+// The pinned compiler of the repository's node_modules (found from scripts/ or from its
+// compiled copy in npm/scripts/).
+const ts = createRequire(import.meta.url)("typescript") as typeof TS;
 
 /**
  * Trims the declarations under `root` reachable from `entries`.
@@ -47,8 +49,7 @@ export function trimDeclarations(entries: string[], files: string[]): string[] {
     module: ts.ModuleKind.NodeNext,
     moduleResolution: ts.ModuleResolutionKind.NodeNext,
     target: ts.ScriptTarget.ES2022,
-    types: ["node"],
-    typeRoots: [resolve(import.meta.dirname ?? ".", "..", "node_modules", "@types")],
+    types: [], // the runtimes' types are not ours to trim, and need not be resolved
   });
   const checker = program.getTypeChecker();
   const ours = (sf: TS.SourceFile) => owned.has(resolve(sf.fileName));

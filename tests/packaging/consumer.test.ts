@@ -181,21 +181,37 @@ describe("the packed npm package in a fresh project", { skip, timeout: 300_000 }
     assert.ok(paths.includes("dist/mod.js") && paths.includes("mod.d.ts"), paths.join(" "));
   });
 
-  it("runs an app test importing the emulator from entra-auth-testing", () => {
-    copyFileSync(
-      repoPath("npm", "examples", "testing_with_entra_emulator.test.js"),
-      join(project, "app.test.js"),
-    );
-    const env = { ...process.env };
-    delete env.NODE_TEST_CONTEXT;
-    const result = spawnSync(process.execPath, ["--test", "app.test.js"], {
-      cwd: project,
-      encoding: "utf8",
-      timeout: 120_000,
-      env,
+  // The packages as Bun and Deno users of npm get them (Deno from node_modules; --no-check: the
+  // fresh project has no @types/node).
+  const testCommands: [string, string[]][] = [
+    ["node", [process.execPath, "--test", "app.test.js"]],
+    ["bun", [
+      repoPath("node_modules", ".bin", "bun"),
+      "test",
+      "--timeout",
+      "60000",
+      "./app.test.js",
+    ]],
+    ["deno", [repoPath("node_modules", ".bin", "deno"), "test", "-A", "--no-check", "app.test.js"]],
+  ];
+  for (const [runtime, [command, ...args]] of testCommands) {
+    it(`runs an app test importing the emulator from entra-auth-testing (${runtime})`, () => {
+      copyFileSync(
+        repoPath("npm", "examples", "testing_with_entra_emulator.test.js"),
+        join(project, "app.test.js"),
+      );
+      const env: Record<string, string | undefined> = { ...process.env, DENO_NO_UPDATE_CHECK: "1" };
+      delete env.NODE_TEST_CONTEXT;
+      delete env.RUST_BACKTRACE;
+      const result = spawnSync(command!, args, {
+        cwd: project,
+        encoding: "utf8",
+        timeout: 120_000,
+        env,
+      });
+      assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
     });
-    assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
-  });
+  }
 
   it("exports package.json; entra-auth-testing installs the entra-auth-with-broker bin", () => {
     const out = run(process.execPath, [
