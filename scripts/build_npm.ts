@@ -3,8 +3,9 @@
  * minified by esbuild, `.d.ts` files trimmed to the public API, package.json files with their
  * exports maps, README and LICENSE.
  *
- * - `npm/`: `entra-auth`, the library. The test suite is compiled alongside into npm/tests/
- *   (not among the published files) so that `node --test` runs it against the built package.
+ * - `npm/`: `entra-auth`, the library (its bundles in npm/dist/). Around it, npm/ holds tsc's
+ *   per-module output of everything, with source maps, which is not published: the test suite
+ *   compiled into npm/tests/ runs there under `node --test`.
  * - `npm/node_modules/entra-auth-testing/`: the emulators and the `entra-auth-with-broker`
  *   launcher, for apps' own tests.
  * - `npm/node_modules/entra-auth-cli/`: the `entra-auth` command line.
@@ -129,8 +130,8 @@ const entry = (path: string, types = path.replace(/\.js$/, ".d.ts")) => ({ types
 // entra-auth-testing) and the command line (in entra-auth-cli).
 // Its JavaScript is one minified bundle per entry point, with the modules they share, and those
 // loaded lazily (the runtime backends, the network flows), in chunks of their own. The Node
-// suite tests the per-module build around it in npm/ (tsc's output, readable); the examples,
-// the consumer test and the bundling test run the bundle.
+// suite tests the per-module build around it in npm/ (tsc's output, readable); the compiled
+// examples (which import the package by its name) and the consumer test run the bundles.
 esbuild([
   `mod=${join(out, "mod.js")}`,
   `azure-identity=${join(out, "src", "credential", "identity_plugin.js")}`,
