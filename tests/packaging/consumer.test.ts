@@ -249,6 +249,17 @@ describe("the packed npm package in a fresh project", { skip, timeout: 300_000 }
     });
     assert.equal(usage.status, 2, usage.stderr);
     assert.match(usage.stderr, /--client-id/);
+    // doctor loads most of the bundle's lazily loaded chunks (runtime report, MSALRuntime,
+    // D-Bus, keyring, cache): 0 when the broker can be used here, 9 when something blocks it.
+    const doctor = spawnSync(bin, ["doctor"], { cwd: project, encoding: "utf8", timeout: 60_000 });
+    assert.ok(doctor.status === 0 || doctor.status === 9, `${doctor.status}\n${doctor.stderr}`);
+    const report = JSON.parse(doctor.stdout) as { checks: { id: string; }[]; };
+    assert.deepEqual(
+      ["runtime", "msalruntime", "dbus", "keyring"].filter((id) =>
+        !report.checks.some((c) => c.id === id)
+      ),
+      [],
+    );
   });
 
   it("can be required from CommonJS where Node can require ES modules (20.19+)", () => {
