@@ -14,7 +14,7 @@ import {
   createEntraEmulator,
   TEST_CLIENT_ID,
   TEST_TENANT_ID,
-} from "entra-auth/testing/entra-emulator"; // JSR: "@entra-auth/core/testing/entra-emulator"
+} from "entra-auth-testing/entra-emulator"; // JSR: "@entra-auth/core/testing/entra-emulator"
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 

@@ -37,8 +37,9 @@ deno check --quiet mod.ts src ffi tests scripts bench examples || fail "deno che
 step "docs and JSR (deno doc --lint, deno publish --dry-run)"
 # Every public symbol documented, no reference to an unexported type, no slow types; the
 # dry run needs no network. --allow-dirty: it also runs on a working tree with changes.
-deno doc --lint mod.ts src/testing/broker_emulator/mod.ts src/testing/entra_emulator/mod.ts \
-  >.tmp/doc-lint.log 2>&1 || { cat .tmp/doc-lint.log; fail "deno doc --lint failed"; }
+# Every entry point of deno.json's "exports" is linted.
+mapfile -t entries < <(node -p 'Object.values(require("./deno.json").exports).join("\n")')
+deno doc --lint "${entries[@]}" >.tmp/doc-lint.log 2>&1 || { cat .tmp/doc-lint.log; fail "deno doc --lint failed"; }
 deno publish --dry-run --allow-dirty --quiet >.tmp/publish.log 2>&1 ||
   { cat .tmp/publish.log; fail "deno publish --dry-run failed"; }
 
@@ -55,7 +56,8 @@ for rt in "${runtimes[@]}"; do
   # keyring, the broker emulator, a private /dev/shm): see scripts/with-broker.sh.
   deno) cmd=(scripts/with-broker.sh -- deno test -A --no-check tests/) ;;
   bun) cmd=(scripts/with-broker.sh -- bun test --timeout 60000) ;;
-  node) cmd=(scripts/with-broker.sh -- node --test --test-reporter=spec npm/tests/) ;;
+  # --enable-source-maps: a failure's stack trace names the TypeScript source (npm/ has maps).
+  node) cmd=(scripts/with-broker.sh -- node --enable-source-maps --test --test-reporter=spec npm/tests/) ;;
   *) fail "unknown runtime $rt" ;;
   esac
   step "tests under $rt: ${cmd[*]}"

@@ -27,6 +27,7 @@ import type { AzurePluginContext, IdentityPlugin } from "./identity_plugin_types
  * ```
  */
 export interface TokenCachePersistenceOptions {
+  /** Whether `@azure/identity` asked for a persistent cache. */
   enabled?: boolean;
   /** The cache's name (identity adds `.nocae` / `.cae`). */
   name?: string;

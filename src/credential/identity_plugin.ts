@@ -31,6 +31,11 @@ export {
   identityCachePlugin,
   type TokenCachePersistenceOptions,
 } from "./identity_cache.ts";
+// The library's types that this entry's public types refer to.
+export type { SecretStore } from "../../ffi/keyring/failure.ts";
+export type { CachePlugin, SerializableTokenCache, TokenCacheContext } from "../cache/plugin.ts";
+export type { LoggerOptions, LogLevel } from "../logger.ts";
+export type { PersistentCacheOptions } from "../persistence/options.ts";
 export type {
   AzurePluginContext,
   IdentityPlugin,

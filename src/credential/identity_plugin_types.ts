@@ -24,24 +24,39 @@
  * ```
  */
 export interface NativeRequest {
+  /** The app's client id. */
   clientId: string;
+  /** The authority URL, e.g. `https://login.microsoftonline.com/organizations`. */
   authority: string;
+  /** msal-node's correlation id, passed on to the broker. */
   correlationId: string;
+  /** The redirect URI (the broker uses its own when empty). */
   redirectUri: string;
+  /** The scopes asked for. */
   scopes: string[];
+  /** A claims challenge (JSON), from a Conditional Access or CAE reply. */
   claims?: string;
   /** `pop` for a proof-of-possession token. */
   authenticationScheme?: string;
+  /** The HTTP method a proof-of-possession token is bound to. */
   resourceRequestMethod?: string;
+  /** The URL a proof-of-possession token is bound to. */
   resourceRequestUri?: string;
+  /** The server nonce of a proof-of-possession token. */
   shrNonce?: string;
   /** The broker's account id (`AccountInfo.nativeAccountId`). */
   accountId?: string;
+  /** Skip the cache and ask the broker for a new token. */
   forceRefresh?: boolean;
+  /** A resource (v1 style), when msal-node passes one. */
   resource?: string;
+  /** Extra query parameters for the authorize request. */
   extraParameters?: Record<string, string>;
+  /** Scopes to consent to now without asking a token for them. */
   extraScopesToConsent?: string[];
+  /** The user to sign in (username). */
   loginHint?: string;
+  /** `login`, `select_account`, `consent` or `none`. */
   prompt?: string;
 }
 
@@ -55,8 +70,11 @@ export interface NativeRequest {
  * ```
  */
 export interface NativeSignOutRequest {
+  /** The app's client id. */
   clientId: string;
+  /** The broker's account id (`MsalAccountInfo.nativeAccountId`). */
   accountId: string;
+  /** msal-node's correlation id. */
   correlationId: string;
 }
 
@@ -71,15 +89,25 @@ export interface NativeSignOutRequest {
  * ```
  */
 export interface MsalAccountInfo {
+  /** `<object id>.<home tenant id>`. */
   homeAccountId: string;
+  /** The cloud host, e.g. `login.microsoftonline.com`. */
   environment: string;
+  /** The tenant the account signed in to. */
   tenantId: string;
+  /** The sign-in name, e.g. `alice@contoso.com`. */
   username: string;
+  /** The user's object id in that tenant. */
   localAccountId: string;
+  /** The display name. */
   name?: string;
+  /** The raw id token. */
   idToken?: string;
+  /** The id token's claims. */
   idTokenClaims?: Record<string, unknown>;
+  /** The broker's own id of the account. */
   nativeAccountId?: string;
+  /** `MSSTS` for Entra ID. */
   authorityType?: string;
 }
 
@@ -94,20 +122,35 @@ export interface MsalAccountInfo {
  * ```
  */
 export interface MsalAuthenticationResult {
+  /** The authority that issued the token. */
   authority: string;
+  /** The user's object id. */
   uniqueId: string;
+  /** The tenant id. */
   tenantId: string;
+  /** The scopes granted. */
   scopes: string[];
+  /** The account, or null. */
   account: MsalAccountInfo | null;
+  /** The raw id token. */
   idToken: string;
+  /** The id token's claims. */
   idTokenClaims: object;
+  /** The access token. */
   accessToken: string;
+  /** Whether the token came from a cache (the broker's, here: false). */
   fromCache: boolean;
+  /** When the access token expires. */
   expiresOn: Date | null;
+  /** The extended expiry (usable during an outage of Entra ID). */
   extExpiresOn?: Date;
+  /** When a refresh is advised. */
   refreshOn?: Date;
+  /** `Bearer` or `pop`. */
   tokenType: string;
+  /** The correlation id of the request. */
   correlationId: string;
+  /** True: the token came from the OS broker. */
   fromPlatformBroker?: boolean;
 }
 
@@ -121,8 +164,11 @@ export interface MsalAuthenticationResult {
  * ```
  */
 export interface MsalLoggerOptions {
+  /** Receives msal-node's log lines. */
   loggerCallback?: (level: number, message: string, containsPii: boolean) => void;
+  /** Whether lines may contain personal data. */
   piiLoggingEnabled?: boolean;
+  /** msal's level: 0 error, 1 warning, 2 info, 3 verbose, 4 trace. */
   logLevel?: number;
 }
 
@@ -137,15 +183,22 @@ export interface MsalLoggerOptions {
  * ```
  */
 export interface NativeBrokerPlugin {
+  /** Whether the broker can be used on this machine. */
   isBrokerAvailable: boolean;
+  /** Routes the broker's log to msal-node's logger. */
   setLogger(loggerOptions: MsalLoggerOptions): void;
+  /** The broker account with this id. */
   getAccountById(accountId: string, correlationId: string): Promise<MsalAccountInfo>;
+  /** The broker's accounts for this app. */
   getAllAccounts(clientId: string, correlationId: string): Promise<MsalAccountInfo[]>;
+  /** A token without user interaction, or an error asking for it. */
   acquireTokenSilent(request: NativeRequest): Promise<MsalAuthenticationResult>;
+  /** A token, with the broker's UI over the window of `windowHandle`. */
   acquireTokenInteractive(
     request: NativeRequest,
     windowHandle?: Uint8Array,
   ): Promise<MsalAuthenticationResult>;
+  /** Signs the account out of the app in the broker. */
   signOut(request: NativeSignOutRequest): Promise<void>;
 }
 
@@ -160,7 +213,9 @@ export interface NativeBrokerPlugin {
  * ```
  */
 export interface AzurePluginContext {
+  /** Where a plug-in installs its native broker. */
   nativeBrokerPluginControl: { setNativeBroker(nativeBroker: NativeBrokerPlugin): void; };
+  /** Where a plug-in installs its persistent cache. */
   cachePluginControl: {
     setPersistence(persistenceFactory: (options?: unknown) => Promise<unknown>): void;
   };

@@ -74,7 +74,11 @@ export class EntraAuthNativeBroker implements NativeBrokerPlugin {
   /** Last token per account and scopes, only to tell the broker which one to renew. */
   readonly #lastTokens = new Map<string, string>();
 
-  /** @param options where MSALRuntime is, time limits */
+  /**
+   * A broker for msal-node; `isBrokerAvailable` says whether MSALRuntime was found.
+   *
+   * @param options where MSALRuntime is, time limits
+   */
   constructor(options: EntraAuthNativeBrokerOptions = {}) {
     this.#options = options;
     let available = ["linux", "darwin", "win32"].includes(platform());

@@ -1,9 +1,11 @@
 /**
- * The npm package as a user gets it: `npm pack` of the built npm/, installed offline into a
- * fresh project, then used by the user's own code: an example program and an app test against
- * the Entra ID emulator run from it, CommonJS `require` is checked, the launcher bin is
- * installed, and the README's sign-in example type-checks with tsc under node16, nodenext and
- * bundler resolution. Catches a missing file, export or type, as a user would meet it.
+ * The npm packages as a user gets them: `npm pack` of the built `entra-auth` (npm/) and its
+ * companions `entra-auth-testing` and `entra-auth-cli` (npm/node_modules/), installed offline
+ * into a fresh project, then used by the user's own code: an example program and an app test
+ * against the Entra ID emulator run from it, CommonJS `require` is checked, the bins are
+ * installed, and the README's examples type-check with tsc under node16, nodenext and bundler
+ * resolution. Catches a missing file, export or type, as a user would meet it; and the library
+ * package stays under its size budget with no tests, emulators or command line in it.
  *
  * Runs under Node (which runs the suite on the built package); Deno and Bun skip it.
  */
@@ -39,6 +41,21 @@ const skip = currentRuntime() !== "node"
   ? false
   : "build npm/ first (scripts/build_npm.ts)";
 
+// The packages and where the build writes them.
+const PACKAGES = [
+  ["npm"],
+  ["npm", "node_modules", "entra-auth-testing"],
+  ["npm", "node_modules", "entra-auth-cli"],
+];
+
+/** What `npm pack --json` says of a tarball. */
+interface PackResult {
+  name: string;
+  filename: string;
+  unpackedSize: number;
+  files: { path: string; size: number; }[];
+}
+
 function run(command: string, args: string[], cwd: string): string {
   const result = spawnSync(command, args, { cwd, encoding: "utf8", timeout: 120_000 });
   assert.equal(
@@ -64,6 +81,7 @@ function readmeExample(heading: string): string {
 describe("the packed npm package in a fresh project", { skip, timeout: 300_000 }, () => {
   let dir: string;
   let project: string;
+  const packed = new Map<string, PackResult>();
   const emulator = createEntraEmulator();
   let server: EmulatorServer;
 
@@ -72,9 +90,12 @@ describe("the packed npm package in a fresh project", { skip, timeout: 300_000 }
     dir = mkdtempSync(join(tmpdir(), "entra-auth-consumer-"));
     project = join(dir, "app");
     mkdirSync(project);
-    const packed = JSON.parse(
-      run("npm", ["pack", "--json", "--silent", "--pack-destination", dir], repoPath("npm")),
-    ) as { filename: string; }[];
+    for (const folder of PACKAGES) {
+      const [result] = JSON.parse(
+        run("npm", ["pack", "--json", "--silent", "--pack-destination", dir], repoPath(...folder)),
+      ) as PackResult[];
+      packed.set(result!.name, result!);
+    }
     writeFileSync(
       join(project, "package.json"),
       JSON.stringify({ name: "consumer", version: "1.0.0", private: true, type: "module" }),
@@ -87,7 +108,7 @@ describe("the packed npm package in a fresh project", { skip, timeout: 300_000 }
       "--no-audit",
       "--no-fund",
       "--loglevel=error",
-      join(dir, packed[0]!.filename),
+      ...[...packed.values()].map((p) => join(dir, p.filename)),
     ], project);
   });
   after(async () => {
@@ -117,23 +138,82 @@ describe("the packed npm package in a fresh project", { skip, timeout: 300_000 }
     assert.match(result.stdout, /signed in as alice@contoso\.onmicrosoft\.com/);
   });
 
-  it("runs an app test with the emulator sub-path export", () => {
-    copyFileSync(
-      repoPath("npm", "examples", "testing_with_entra_emulator.test.js"),
-      join(project, "app.test.js"),
-    );
-    const env = { ...process.env };
-    delete env.NODE_TEST_CONTEXT;
-    const result = spawnSync(process.execPath, ["--test", "app.test.js"], {
-      cwd: project,
-      encoding: "utf8",
-      timeout: 120_000,
-      env,
+  it("bundles with esbuild for Node from the installed package, and the bundle signs in", async () => {
+    copyFileSync(repoPath("npm", "examples", "device_code_server.js"), join(project, "server.js"));
+    run(repoPath("node_modules", ".bin", "esbuild"), [
+      "server.js",
+      "--bundle",
+      "--platform=node",
+      "--format=esm",
+      "--log-level=warning",
+      "--outfile=bundled/server.mjs",
+    ], project);
+    const approved = new Set<string>();
+    const result = await runExample([process.execPath, join(project, "bundled", "server.mjs")], {
+      env: {
+        CLIENT_ID: TEST_CLIENT_ID,
+        AUTHORITY: `${server.url}/common`,
+        KNOWN_AUTHORITY_HOSTS: "127.0.0.1",
+      },
+      onStdout: (stdout) => {
+        for (const [, code] of stdout.matchAll(/enter the code (\S+) to authenticate/g)) {
+          if (code && !approved.has(code)) {
+            approved.add(code);
+            emulator.approveDeviceCode(code, "alice@contoso.onmicrosoft.com");
+          }
+        }
+      },
     });
-    assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
+    assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
+    assert.match(result.stdout, /signed in as alice@contoso\.onmicrosoft\.com/);
   });
 
-  it("exports package.json and installs the entra-auth-with-broker bin", () => {
+  it("keeps the library package under 300 KB, without tests, emulators or CLI", () => {
+    const core = packed.get("entra-auth")!;
+    assert.ok(
+      core.unpackedSize < 300_000,
+      `entra-auth is ${core.unpackedSize} bytes unpacked (budget: 300 KB)`,
+    );
+    const paths = core.files.map((f) => f.path);
+    for (const unwanted of [/^tests\//, /^src\/testing\//, /^src\/cli\//, /^bench\//, /\.map$/]) {
+      assert.deepEqual(paths.filter((p) => unwanted.test(p)), [], `${unwanted} in entra-auth`);
+    }
+    assert.ok(paths.includes("dist/mod.js") && paths.includes("mod.d.ts"), paths.join(" "));
+  });
+
+  // The packages as Bun and Deno users of npm get them (Deno from node_modules; --no-check: the
+  // fresh project has no @types/node).
+  const testCommands: [string, string[]][] = [
+    ["node", [process.execPath, "--test", "app.test.js"]],
+    ["bun", [
+      repoPath("node_modules", ".bin", "bun"),
+      "test",
+      "--timeout",
+      "60000",
+      "./app.test.js",
+    ]],
+    ["deno", [repoPath("node_modules", ".bin", "deno"), "test", "-A", "--no-check", "app.test.js"]],
+  ];
+  for (const [runtime, [command, ...args]] of testCommands) {
+    it(`runs an app test importing the emulator from entra-auth-testing (${runtime})`, () => {
+      copyFileSync(
+        repoPath("npm", "examples", "testing_with_entra_emulator.test.js"),
+        join(project, "app.test.js"),
+      );
+      const env: Record<string, string | undefined> = { ...process.env, DENO_NO_UPDATE_CHECK: "1" };
+      delete env.NODE_TEST_CONTEXT;
+      delete env.RUST_BACKTRACE;
+      const result = spawnSync(command!, args, {
+        cwd: project,
+        encoding: "utf8",
+        timeout: 120_000,
+        env,
+      });
+      assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
+    });
+  }
+
+  it("exports package.json; entra-auth-testing installs the entra-auth-with-broker bin", () => {
     const out = run(process.execPath, [
       "--input-type=module",
       "-e",
@@ -144,12 +224,14 @@ describe("the packed npm package in a fresh project", { skip, timeout: 300_000 }
     assert.ok(existsSync(bin), "no entra-auth-with-broker in node_modules/.bin");
     assert.ok(statSync(bin).mode & 0o111, "the bin is not executable");
     assert.ok(
-      existsSync(join(project, "node_modules", "entra-auth", "scripts", "broker_emulator.js")),
+      existsSync(
+        join(project, "node_modules", "entra-auth-testing", "scripts", "broker_emulator.js"),
+      ),
       "the launcher's broker emulator is not in the package",
     );
   });
 
-  it("installs the entra-auth command line, which runs as npx runs it", () => {
+  it("entra-auth-cli installs the entra-auth command line, which runs as npx runs it", () => {
     const bin = join(project, "node_modules", ".bin", "entra-auth");
     assert.ok(existsSync(bin), "no entra-auth in node_modules/.bin");
     const help = spawnSync(bin, ["token", "--help"], {
@@ -167,6 +249,17 @@ describe("the packed npm package in a fresh project", { skip, timeout: 300_000 }
     });
     assert.equal(usage.status, 2, usage.stderr);
     assert.match(usage.stderr, /--client-id/);
+    // doctor loads most of the bundle's lazily loaded chunks (runtime report, MSALRuntime,
+    // D-Bus, keyring, cache): 0 when the broker can be used here, 9 when something blocks it.
+    const doctor = spawnSync(bin, ["doctor"], { cwd: project, encoding: "utf8", timeout: 60_000 });
+    assert.ok(doctor.status === 0 || doctor.status === 9, `${doctor.status}\n${doctor.stderr}`);
+    const report = JSON.parse(doctor.stdout) as { checks: { id: string; }[]; };
+    assert.deepEqual(
+      ["runtime", "msalruntime", "dbus", "keyring"].filter((id) =>
+        !report.checks.some((c) => c.id === id)
+      ),
+      [],
+    );
   });
 
   it("can be required from CommonJS where Node can require ES modules (20.19+)", () => {
@@ -191,6 +284,17 @@ describe("the packed npm package in a fresh project", { skip, timeout: 300_000 }
         join(folder, "emulator.ts"),
         `${readmeExample("## Testing your app with the emulators")}\nexport { result };\n`,
       );
+      // Every entry point's declarations (trimmed to the public API by the build) load.
+      writeFileSync(
+        join(folder, "entries.ts"),
+        [
+          `import type * as core from "entra-auth";`,
+          `import type * as identity from "entra-auth/azure-identity";`,
+          `import type * as entra from "entra-auth-testing/entra-emulator";`,
+          `import type * as broker from "entra-auth-testing/broker-emulator";`,
+          `export type { broker, core, entra, identity };`,
+        ].join("\n"),
+      );
       writeFileSync(
         join(folder, "package.json"),
         JSON.stringify({ type: "module", private: true }),
@@ -209,7 +313,7 @@ describe("the packed npm package in a fresh project", { skip, timeout: 300_000 }
             typeRoots: [repoPath("node_modules", "@types")],
             skipLibCheck: false,
           },
-          files: ["readme.ts", "emulator.ts"],
+          files: ["readme.ts", "emulator.ts", "entries.ts"],
         }),
       );
       run(repoPath("node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"], folder);

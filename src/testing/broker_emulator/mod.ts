@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { BrokerEmulator } from "@entra-auth/core/testing/broker-emulator";
+ * import { BrokerEmulator } from "@entra-auth/core/testing/broker-emulator"; // npm: "entra-auth-testing/broker-emulator"
  * const emulator = await BrokerEmulator.start({ logFile: "/tmp/broker.jsonl" });
  * console.log(emulator.controlUrl);
  * await emulator.close();

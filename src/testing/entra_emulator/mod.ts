@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { createEntraEmulator } from "@entra-auth/core/testing/entra-emulator";
+ * import { createEntraEmulator } from "@entra-auth/core/testing/entra-emulator"; // npm: "entra-auth-testing/entra-emulator"
  * const emulator = createEntraEmulator();
  * const server = await emulator.listen();
  * console.log(`${server.url}/login.microsoftonline.com/common`);
