@@ -138,6 +138,25 @@ esbuild([
   ...BUNDLE,
   `--outdir=${join(out, "dist")}`,
 ]);
+/** The library package's `entra-auth` executable: it runs the command line of entra-auth-cli. */
+const CLI_SHIM = `#!/usr/bin/env node
+// The entra-auth command line. Its code is in the entra-auth-cli package, an optional
+// dependency of entra-auth (an install with --omit=optional leaves it out).
+try {
+  await import("entra-auth-cli/bin");
+} catch (err) {
+  if (err?.code !== "ERR_MODULE_NOT_FOUND" || !String(err?.message).includes("entra-auth-cli")) {
+    throw err;
+  }
+  process.stderr.write(
+    "entra-auth: the command line is in the entra-auth-cli package, which is not installed " +
+      "here (an optional dependency of entra-auth: an install with --omit=optional leaves it " +
+      "out). Install it with: npm install entra-auth-cli (or run: npx entra-auth-cli).\\n",
+  );
+  process.exitCode = 1;
+}
+`;
+
 writeJson(join(out, "package.json"), {
   name: "entra-auth",
   ...common,
@@ -155,6 +174,7 @@ writeJson(join(out, "package.json"), {
   },
   files: [
     "dist/",
+    "bin/",
     "mod.d.ts",
     "src/**/*.d.ts",
     "!src/testing/",
@@ -165,9 +185,17 @@ writeJson(join(out, "package.json"), {
     "LICENSE",
   ],
   sideEffects: false,
+  // `npx entra-auth`, `bunx entra-auth`, `npm install --global entra-auth`: a few lines that run
+  // the command line of entra-auth-cli.
+  bin: { "entra-auth": "bin/entra-auth.js" },
   // koffi is used only on Node, and only to reach native libraries (the broker, the keyring).
-  optionalDependencies: koffi,
+  // entra-auth-cli is the command line: optional, so that an app's install can leave it out
+  // (npm install --omit=optional); the library itself never loads it.
+  optionalDependencies: { ...koffi, "entra-auth-cli": version },
 });
+mkdirSync(join(out, "bin"), { recursive: true });
+writeFileSync(join(out, "bin", "entra-auth.js"), CLI_SHIM);
+chmodSync(join(out, "bin", "entra-auth.js"), 0o755);
 for (const file of ["README.md", "CHANGELOG.md", "LICENSE"]) {
   copyFileSync(join(root, file), join(out, file));
 }
@@ -236,8 +264,10 @@ function buildCliPackage(dir: string): void {
     ...common,
     description:
       "The entra-auth command line: sign in to Microsoft Entra ID and print tokens, for scripts, git and kubectl.",
-    bin: { "entra-auth": "dist/bin.js" },
-    exports: { "./package.json": "./package.json" },
+    // Named after the package (npx entra-auth-cli); the `entra-auth` command is the library
+    // package's, which runs this one's (two packages of one install must not both link it).
+    bin: { "entra-auth-cli": "dist/bin.js" },
+    exports: { "./bin": "./dist/bin.js", "./package.json": "./package.json" },
     files: ["dist/", "README.md", "LICENSE"],
     optionalDependencies: koffi,
   });

@@ -14,10 +14,12 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import {
   copyFileSync,
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  realpathSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -231,9 +233,28 @@ describe("the packed npm package in a fresh project", { skip, timeout: 300_000 }
     );
   });
 
-  it("entra-auth-cli installs the entra-auth command line, which runs as npx runs it", () => {
+  it("without entra-auth-cli (an install that omits optional dependencies), entra-auth says what to install", () => {
+    const alone = join(dir, "no-cli");
+    mkdirSync(join(alone, "node_modules"), { recursive: true });
+    cpSync(join(project, "node_modules", "entra-auth"), join(alone, "node_modules", "entra-auth"), {
+      recursive: true,
+    });
+    const shim = join(alone, "node_modules", "entra-auth", "bin", "entra-auth.js");
+    const run = spawnSync(process.execPath, [shim, "--help"], { cwd: alone, encoding: "utf8" });
+    assert.equal(run.status, 1, run.stderr);
+    assert.equal(run.stdout, "");
+    assert.match(run.stderr, /npm install entra-auth-cli/);
+    const core = JSON.parse(
+      readFileSync(join(project, "node_modules", "entra-auth", "package.json"), "utf8"),
+    );
+    assert.equal(core.optionalDependencies["entra-auth-cli"], core.version);
+  });
+
+  it("entra-auth installs the entra-auth command (entra-auth-cli's), which runs as npx runs it", () => {
     const bin = join(project, "node_modules", ".bin", "entra-auth");
     assert.ok(existsSync(bin), "no entra-auth in node_modules/.bin");
+    assert.match(realpathSync(bin), /node_modules[\\/]entra-auth[\\/]bin[\\/]entra-auth\.js$/);
+    assert.ok(existsSync(join(project, "node_modules", ".bin", "entra-auth-cli")));
     const help = spawnSync(bin, ["token", "--help"], {
       cwd: project,
       encoding: "utf8",
