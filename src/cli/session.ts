@@ -29,6 +29,9 @@ import { type CliSettings, resolveSettings, type SettingFlags } from "./config.t
 import { detectEnvironment } from "./environment.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import type { CliIo } from "./io.ts";
+import { pickAccount } from "./pick_account.ts";
+
+export { pickAccount } from "./pick_account.ts";
 
 /** What a command asks a token for. */
 export interface TokenQuery {
@@ -402,31 +405,6 @@ export function sessionFor(
   values: Record<string, unknown>,
 ): CliSession {
   return new CliSession(resolveSettings(flags, ctx.io.env), ctx.io, Boolean(values.verbose));
-}
-
-/**
- * The account a command works with: the one named (username or home account id), else the
- * only one.
- *
- * @param accounts the candidates
- * @param wanted a username or home account id
- * @returns the account, or undefined when none matches or there is none
- * @throws CliError when several accounts are signed in and none was named
- */
-export function pickAccount(accounts: AccountInfo[], wanted?: string): AccountInfo | undefined {
-  if (wanted) {
-    const w = wanted.toLowerCase();
-    return accounts.find((a) => a.username.toLowerCase() === w || a.homeAccountId === wanted);
-  }
-  const distinct = [...new Map(accounts.map((a) => [a.homeAccountId, a])).values()];
-  if (distinct.length > 1) {
-    throw new CliError(
-      EXIT.usage,
-      `${distinct.length} accounts are signed in: choose one with --account <username> `
-        + `(${distinct.map((a) => a.username).join(", ")})`,
-    );
-  }
-  return distinct[0];
 }
 
 function base64url(text: string): string {

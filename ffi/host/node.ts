@@ -1,0 +1,59 @@
+/**
+ * The process services of {@link ProcessHost} through `node:fs` and `node:process` (Node and
+ * Bun, where these load cheaply).
+ *
+ * @module
+ */
+
+import { closeSync, fstatSync, openSync, readFileSync, writeSync } from "node:fs";
+import { homedir } from "node:os";
+import process from "node:process";
+import type { HostFile, ProcessHost } from "../host.ts";
+
+/**
+ * Node's (and Bun's) process services.
+ *
+ * @returns the host
+ * @example
+ * ```ts ignore
+ * import { nodeHost } from "./node.ts";
+ * console.log(nodeHost().platform);
+ * ```
+ */
+export function nodeHost(): ProcessHost {
+  return {
+    args: process.argv.slice(2),
+    env: process.env as Record<string, string | undefined>,
+    platform: process.platform,
+    homedir: () => homedir(),
+    uid: () => (typeof process.getuid === "function" ? process.getuid() : undefined),
+    readFile(path: string): HostFile | undefined {
+      let fd: number;
+      try {
+        fd = openSync(path, "r");
+      } catch (err) {
+        if ((err as { code?: string; }).code === "ENOENT") return undefined;
+        throw err;
+      }
+      try {
+        const info = fstatSync(fd);
+        const bytes = new Uint8Array(readFileSync(fd));
+        return { bytes, uid: info.uid, mode: info.mode };
+      } finally {
+        closeSync(fd);
+      }
+    },
+    write(fd: 1 | 2, bytes: Uint8Array): void {
+      let offset = 0;
+      while (offset < bytes.length) {
+        try {
+          offset += writeSync(fd, bytes, offset);
+        } catch (err) {
+          // A non-blocking pipe that is full: try again.
+          if ((err as { code?: string; }).code !== "EAGAIN") throw err;
+        }
+      }
+    },
+    exit: (code: number) => process.exit(code),
+  };
+}

@@ -1,0 +1,220 @@
+/**
+ * `entra-auth token` served from the persistent cache in a process that loads nothing else:
+ * no `PublicClientApplication`, no broker binding, no network flows, no lock, and (in Deno)
+ * no `node:` module. kubectl-style callers start a new process per call, so this is what
+ * their every call costs.
+ *
+ * It applies the rules of the full `token` command, from the same functions: the flag table
+ * (`token_request.ts`), the settings (`settings.ts`: flags, environment, profile), the cache
+ * path (`cache_path.ts`), the file's trust check (`trust.ts`), the MSAL-format cache reader
+ * (`TokenCache`), the account choice (`pick_account.ts`), the request checks
+ * (`request_checks.ts`, `parseAuthority`), the access token look-up with its expiry and
+ * refresh margins (`TokenCache.findAccessToken`) and the output formats. It answers only
+ * when all of that yields a valid token; in every other case (a flag it does not parse, an
+ * error of any kind, no file, a file it would have to judge or repair, an expired or
+ * refresh-due token, a keyring-encrypted cache, `--verbose`, Windows) it gives a reason and
+ * changes nothing, and the caller runs the full command, which decides, reports errors and
+ * repairs exactly as before.
+ *
+ * @module
+ */
+
+import type { HostFile, ProcessHost } from "../../ffi/host.ts";
+import { parseAuthority } from "../authority.ts";
+import { authenticationResultFrom } from "../cache/result.ts";
+import { TokenCache } from "../cache/token_cache.ts";
+import { cachePathIn } from "../persistence/cache_path.ts";
+import { isEncrypted } from "../persistence/envelope.ts";
+import { untrustedFile } from "../persistence/trust.ts";
+import { checkScopes, silentAccount } from "../request_checks.ts";
+import type { FlagSpec, Parsed } from "./flags.ts";
+import { settingFlags } from "./flags.ts";
+import { pickAccount } from "./pick_account.ts";
+import { resolveSettingsIn, type SettingsSystem } from "./settings.ts";
+import { OUTPUTS, scopesOf, TOKEN_FLAGS, tokenOutput } from "./token_request.ts";
+
+/** What the fast path found: the text to print, or why the full command must run. */
+export type CachedAnswer = { output: string; } | { reason: string; };
+
+/** The services the fast path uses (a subset of {@link ProcessHost}). */
+export type CacheHost = Pick<ProcessHost, "env" | "platform" | "homedir" | "uid" | "readFile">;
+
+/**
+ * Answers `entra-auth token <argv>` from the persistent cache when it can.
+ *
+ * @param argv the arguments after `token`
+ * @param host the process's services
+ * @returns the text for stdout, or the reason to run the full command; never throws
+ * @example
+ * ```ts ignore
+ * import { processHost } from "../../ffi/host.ts";
+ * import { tokenFromCache } from "./token_from_cache.ts";
+ * const host = await processHost();
+ * const answer = tokenFromCache(["--scope", "User.Read", "--client-id", "…"], host);
+ * if ("output" in answer) host.write(1, new TextEncoder().encode(answer.output));
+ * ```
+ */
+export function tokenFromCache(argv: string[], host: CacheHost): CachedAnswer {
+  try {
+    return answer(argv, host);
+  } catch (err) {
+    // The full command meets the same error and reports it as it always has.
+    return { reason: `error (${(err as Error)?.name ?? "unknown"})` };
+  }
+}
+
+function answer(argv: string[], host: CacheHost): CachedAnswer {
+  const values = parseSimple(argv, TOKEN_FLAGS);
+  if (!values) return { reason: "arguments" };
+  if (values.help || values["force-refresh"] || values.verbose) return { reason: "flags" };
+  const scopes = scopesOf(values);
+  const output = (values.output as string | undefined) ?? "token";
+  if (scopes.length === 0 || !OUTPUTS.includes(output)) return { reason: "usage" };
+  // POSIX only: Windows paths are left to node:path in the full command.
+  if (host.platform === "win32") return { reason: "platform" };
+  const home = host.homedir();
+  if (home === undefined) return { reason: "home" };
+  const system: SettingsSystem = {
+    platform: host.platform,
+    homedir: () => home,
+    join: posixJoin,
+    readText: (path) => {
+      const file = host.readFile(path);
+      return file && new TextDecoder("utf-8", { ignoreBOM: true }).decode(file.bytes);
+    },
+  };
+  const settings = resolveSettingsIn(settingFlags(values), host.env, system);
+  if (settings.cache !== "plaintext") return { reason: `cache ${settings.cache}` };
+  // What the application's constructor and acquireTokenSilent check before the cache.
+  const authority = parseAuthority(settings.authority, {
+    knownAadHosts: settings.knownAuthorityHosts,
+  });
+  checkScopes(scopes);
+  const path = settings.cachePath
+    ?? cachePathIn("token_cache", {
+      platform: host.platform,
+      env: host.env,
+      home,
+      join: posixJoin,
+    });
+  const file = host.readFile(path);
+  if (!file) return { reason: "no cache file" };
+  if (!trusted(path, file, host)) return { reason: "untrusted file" };
+  // An encrypted file opened as plaintext is an error of the full command's.
+  if (isEncrypted(file.bytes)) return { reason: "encrypted file" };
+  const cache = new TokenCache();
+  try {
+    cache.deserialize(new TextDecoder().decode(file.bytes));
+  } catch {
+    // Maybe being rewritten, maybe corrupt: the full command judges and keeps it aside.
+    return { reason: "unreadable file" };
+  }
+  const { clientId } = settings;
+  const picked = pickAccount(cache.getAccounts({ clientId }), values.account as string | undefined);
+  if (!picked) return { reason: "no account" };
+  const account = silentAccount({ ...picked, nativeAccountId: undefined });
+  const cached = cache.findAccessToken({ clientId, account, scopes });
+  if (!cached) return { reason: "no valid token" };
+  if (cached.refreshDue) return { reason: "refresh due" };
+  const result = authenticationResultFrom({
+    accessToken: cached,
+    account,
+    idToken: cache.findIdToken({ clientId, account }),
+    correlationId: crypto.randomUUID(),
+    fromCache: true,
+    authority: authority.url,
+  });
+  return { output: tokenOutput(output, result) };
+}
+
+function trusted(path: string, file: HostFile, host: CacheHost): boolean {
+  const uid = host.uid();
+  if (uid === undefined) return true;
+  if (file.uid === null || file.mode === null) return false;
+  return untrustedFile(path, { uid: file.uid, mode: file.mode }, "token cache", uid) === undefined;
+}
+
+/**
+ * Parses what `node:util`'s `parseArgs` (strict, positionals allowed) parses the same way:
+ * `--name value`, `--name=value`, `-x value` of the table's flags. Anything else (an unknown
+ * flag, a positional, `--`, a value that starts with `-`, grouped short flags, `--flag=` on a
+ * boolean) gives undefined, and the full command parses it (and reports it) as always.
+ *
+ * @param argv the arguments
+ * @param flags the command's table
+ * @returns the values, or undefined
+ * @example
+ * ```ts
+ * import { parseSimple } from "./token_from_cache.ts";
+ * import { TOKEN_FLAGS } from "./token_request.ts";
+ * console.log(parseSimple(["--scope", "a", "--scope=b", "-o", "json"], TOKEN_FLAGS));
+ * // { scope: ["a", "b"], output: "json" }
+ * ```
+ */
+export function parseSimple(
+  argv: readonly string[],
+  flags: Readonly<Record<string, FlagSpec>>,
+): Parsed["values"] | undefined {
+  const shorts = new Map(
+    Object.entries(flags).filter(([, f]) => f.short).map(([name, f]) => [f.short!, name]),
+  );
+  const values: Parsed["values"] = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    let name: string | undefined;
+    let inline: string | undefined;
+    if (arg.startsWith("--") && arg.length > 2) {
+      const eq = arg.indexOf("=");
+      name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+      inline = eq < 0 ? undefined : arg.slice(eq + 1);
+    } else if (/^-[^-]$/.test(arg)) {
+      name = shorts.get(arg[1]);
+    }
+    const spec = name === undefined ? undefined : flags[name];
+    if (!spec || name === undefined || !Object.hasOwn(flags, name)) return undefined;
+    if (spec.type === "boolean") {
+      if (inline !== undefined) return undefined;
+      values[name] = true;
+      continue;
+    }
+    let value = inline;
+    if (value === undefined) {
+      value = argv[++i];
+      if (value === undefined || value.startsWith("-")) return undefined;
+    }
+    if (spec.multiple) values[name] = [...(values[name] as string[] | undefined ?? []), value];
+    else values[name] = value;
+  }
+  return values;
+}
+
+/**
+ * `path.posix.join`: the parts joined with `/`, then `.` and `..` segments and repeated
+ * slashes resolved (a trailing slash kept), `.` for nothing.
+ *
+ * @param parts path segments
+ * @returns the joined, normalized path
+ * @example
+ * ```ts
+ * import { posixJoin } from "./token_from_cache.ts";
+ * console.log(posixJoin("/home/me/", "./.cache", "entra-auth/../entra-auth", "x.json"));
+ * // /home/me/.cache/entra-auth/x.json
+ * ```
+ */
+export function posixJoin(...parts: string[]): string {
+  const joined = parts.filter((p) => p.length > 0).join("/");
+  if (joined === "") return ".";
+  const absolute = joined.startsWith("/");
+  const out: string[] = [];
+  for (const segment of joined.split("/")) {
+    if (segment === "" || segment === ".") continue;
+    if (segment === "..") {
+      if (out.length > 0 && out[out.length - 1] !== "..") out.pop();
+      else if (!absolute) out.push("..");
+    } else out.push(segment);
+  }
+  let path = (absolute ? "/" : "") + out.join("/");
+  if (path === "") return absolute ? "/" : ".";
+  if (joined.endsWith("/") && path !== "/") path += "/";
+  return path;
+}
