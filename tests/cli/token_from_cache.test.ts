@@ -1,0 +1,322 @@
+/**
+ * The token fast path (src/cli/token_from_cache.ts): it answers exactly what the full
+ * `token` command answers when the cache holds a valid token, and gives way (changing
+ * nothing) in every other case, after which the full command reports as before. The full
+ * command runs in-process here (`--broker off`: nothing reaches a broker or the network).
+ */
+
+import assert from "node:assert/strict";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, posix } from "node:path";
+import process from "node:process";
+import { describe, it } from "node:test";
+import { processHost } from "../../ffi/host.ts";
+import { withCache } from "../../src/cache/plugin.ts";
+import { TokenCache } from "../../src/cache/token_cache.ts";
+import { parse } from "../../src/cli/args.ts";
+import type { CliIo } from "../../src/cli/io.ts";
+import { runCli } from "../../src/cli/main.ts";
+import {
+  type CacheHost,
+  parseSimple,
+  posixJoin,
+  tokenFromCache,
+} from "../../src/cli/token_from_cache.ts";
+import { TOKEN_FLAGS } from "../../src/cli/token_request.ts";
+import { createPersistentCache } from "../../src/persistence/persistent_cache.ts";
+import {
+  CLIENT,
+  requestContext,
+  TENANT,
+  type TestUser,
+  tokenResponse,
+  user,
+} from "../cache/helpers.ts";
+import { runCli as runCliProcess } from "../support/cli.ts";
+
+const realNow = () => Math.floor(Date.now() / 1000);
+const AUTHORITY = `https://login.microsoftonline.com/${TENANT}`;
+const windows = process.platform === "win32";
+
+interface Grant {
+  who: TestUser;
+  scope: string;
+  expiresIn?: number;
+  refreshIn?: number;
+}
+
+/** A folder with a plaintext cache holding `grants` (no refresh tokens: nothing to redeem). */
+async function folderWith(grants: Grant[]): Promise<{ dir: string; path: string; }> {
+  const dir = mkdtempSync(join(tmpdir(), "entra-fast-"));
+  const path = join(dir, "cache.json");
+  await withCache(
+    new TokenCache(),
+    createPersistentCache({ path, encryption: "plaintext" }),
+    (c) => {
+      for (const g of grants) {
+        c.saveTokenResponse(
+          tokenResponse(g.who, {
+            scope: `${g.scope} openid profile`,
+            accessToken: `at-${g.who.username}-${g.scope}`,
+            expiresIn: g.expiresIn ?? 3600,
+            refreshIn: g.refreshIn,
+            refreshToken: null,
+          }),
+          requestContext({ requestedAt: realNow(), tenant: TENANT, authority: AUTHORITY }),
+        );
+      }
+    },
+  );
+  return { dir, path };
+}
+
+/** The arguments of a `token` call against `path`. */
+function tokenArgs(path: string, ...more: string[]): string[] {
+  return [
+    "--client-id",
+    CLIENT,
+    "--authority",
+    AUTHORITY,
+    "--cache",
+    "plaintext",
+    "--cache-path",
+    path,
+    "--broker",
+    "off",
+    "--no-interactive",
+    ...more,
+  ];
+}
+
+/** The process's services with a private environment (no config file, a private home). */
+async function hostFor(dir: string, env: Record<string, string> = {}): Promise<CacheHost> {
+  const host = await processHost();
+  return {
+    ...host,
+    env: {
+      HOME: dir,
+      XDG_CONFIG_HOME: join(dir, "config"),
+      XDG_CACHE_HOME: join(dir, "cache"),
+      ...env,
+    },
+  };
+}
+
+/** The full command in this process. */
+async function fullToken(
+  args: string[],
+  env: Record<string, string | undefined>,
+): Promise<{ code: number; out: string; err: string; }> {
+  let out = "";
+  let err = "";
+  const io: CliIo = {
+    out: (t) => void (out += t),
+    err: (t) => void (err += t),
+    stdoutIsTty: false,
+    color: false,
+    env,
+    readStdin: () => Promise.resolve(""),
+    protectStdout: () => Promise.resolve(),
+  };
+  const code = await runCli(["token", ...args], io);
+  return { code, out, err };
+}
+
+describe("entra-auth token from the cache (fast path)", { skip: windows }, () => {
+  it("prints what the full command prints, in every output format", async () => {
+    const { dir, path } = await folderWith([{ who: user(1), scope: "Mail.Read" }]);
+    const host = await hostFor(dir);
+    for (const output of ["token", "json", "header"]) {
+      const args = tokenArgs(path, "--scope", "Mail.Read", "-o", output);
+      const fast = tokenFromCache(args, host);
+      assert.ok("output" in fast, JSON.stringify(fast));
+      const full = await fullToken(args, host.env);
+      assert.equal(full.code, 0, full.err);
+      assert.equal(fast.output, full.out, output);
+    }
+    const resource = tokenFromCache(
+      tokenArgs(
+        path,
+        "--resource",
+        "https://graph.microsoft.com/",
+        "--account",
+        "USER1@contoso.com",
+      ),
+      host,
+    );
+    assert.ok("reason" in resource, "a scope that was never granted");
+  });
+
+  it("gives way on an expired token or a missing scope; the full command then asks to sign in", async () => {
+    const { dir, path } = await folderWith([
+      { who: user(1), scope: "Mail.Read", expiresIn: 120 }, // inside the 5-minute margin
+    ]);
+    const host = await hostFor(dir);
+    for (const scope of ["Mail.Read", "Files.Read"]) {
+      const args = tokenArgs(path, "--scope", scope);
+      assert.deepEqual(tokenFromCache(args, host), { reason: "no valid token" });
+      const full = await fullToken(args, host.env);
+      assert.equal(full.code, 3, full.err);
+      assert.match(full.err, /entra-auth login/);
+    }
+  });
+
+  it("gives way when the token is due for refresh (the full command decides)", async () => {
+    const { dir, path } = await folderWith([
+      { who: user(1), scope: "Mail.Read", expiresIn: 7200, refreshIn: 1 },
+    ]);
+    const host = await hostFor(dir);
+    await new Promise((r) => setTimeout(r, 1100));
+    const args = tokenArgs(path, "--scope", "Mail.Read");
+    assert.deepEqual(tokenFromCache(args, host), { reason: "refresh due" });
+    // No refresh token: the full command serves the cached token anyway.
+    const full = await fullToken(args, host.env);
+    assert.equal(full.code, 0, full.err);
+    assert.equal(full.out, `at-${user(1).username}-Mail.Read\n`);
+  });
+
+  it("does not choose between accounts; the full command asks for --account", async () => {
+    const { dir, path } = await folderWith([
+      { who: user(1), scope: "Mail.Read" },
+      { who: user(2), scope: "Mail.Read" },
+    ]);
+    const host = await hostFor(dir);
+    const args = tokenArgs(path, "--scope", "Mail.Read");
+    const fast = tokenFromCache(args, host);
+    assert.ok("reason" in fast && /error/.test(fast.reason), JSON.stringify(fast));
+    const full = await fullToken(args, host.env);
+    assert.equal(full.code, 2);
+    assert.match(full.err, /2 accounts are signed in: choose one with --account/);
+    const named = tokenFromCache([...args, "--account", user(2).username], host);
+    assert.deepEqual(named, { output: `at-${user(2).username}-Mail.Read\n` });
+  });
+
+  it("leaves a corrupt or untrusted file to the full command, untouched", async () => {
+    const { dir, path } = await folderWith([{ who: user(1), scope: "Mail.Read" }]);
+    const host = await hostFor(dir);
+    const args = tokenArgs(path, "--scope", "Mail.Read");
+    chmodSync(path, 0o666);
+    assert.deepEqual(tokenFromCache(args, host), { reason: "untrusted file" });
+    const untrusted = await fullToken(args, host.env);
+    assert.equal(untrusted.code, 5, untrusted.err);
+    assert.match(untrusted.err, /writable by others/);
+    chmodSync(path, 0o600);
+    const text = readFileSync(path, "utf8");
+    writeFileSync(path, text.slice(0, text.length / 2), { mode: 0o600 });
+    assert.deepEqual(tokenFromCache(args, host), { reason: "unreadable file" });
+    assert.equal(readFileSync(path, "utf8"), text.slice(0, text.length / 2), "not moved");
+    const corrupt = await fullToken(args, host.env);
+    assert.equal(corrupt.code, 3, corrupt.err);
+    assert.match(corrupt.err, /kept aside/);
+  });
+
+  it("gives way for flags it must not decide: help, force-refresh, verbose, unknown, keyring", async () => {
+    const { dir, path } = await folderWith([{ who: user(1), scope: "Mail.Read" }]);
+    const host = await hostFor(dir);
+    const base = tokenArgs(path, "--scope", "Mail.Read");
+    for (const extra of [["--help"], ["--force-refresh"], ["-v"], ["--nope"], ["positional"]]) {
+      assert.ok("reason" in tokenFromCache([...base, ...extra], host), extra.join(" "));
+    }
+    const keyring = tokenFromCache([...base, "--cache", "keyring"], host);
+    assert.deepEqual(keyring, { reason: "cache keyring" });
+    const badAuthority = tokenFromCache([...base, "--authority", "http://example.com/x"], host);
+    assert.ok("reason" in badAuthority, "the application would refuse this authority");
+    assert.ok("output" in tokenFromCache(base, host));
+  });
+
+  it("reads settings as the commands do: flags, then environment, then the profile", async () => {
+    const { dir, path } = await folderWith([{ who: user(1), scope: "Mail.Read" }]);
+    mkdirSync(join(dir, "config", "entra-auth"), { recursive: true });
+    writeFileSync(
+      join(dir, "config", "entra-auth", "config.json"),
+      JSON.stringify({
+        default: "work",
+        profiles: { work: { clientId: CLIENT, cache: "plaintext", cachePath: path } },
+      }),
+    );
+    const host = await hostFor(dir);
+    const args = ["--scope", "Mail.Read"];
+    assert.ok("output" in tokenFromCache(args, host), "everything from the profile");
+    const other = await hostFor(dir, { ENTRA_AUTH_CLIENT_ID: crypto.randomUUID() });
+    // Accounts are shared by every app; the tokens are not.
+    assert.deepEqual(tokenFromCache(args, other), { reason: "no valid token" });
+    assert.ok("output" in tokenFromCache([...args, "--client-id", CLIENT], other), "flag first");
+    const noProfile = tokenFromCache([...args, "--profile", "missing"], host);
+    assert.ok("reason" in noProfile);
+  });
+
+  it("parses arguments as parseArgs does, or not at all", () => {
+    const cases = [
+      ["--scope", "a", "--scope=b", "-o", "json", "--no-interactive"],
+      ["--client-id", "x", "--client-id", "y", "--resource", "https://r/"],
+      ["--scope", "-x"],
+      ["--scope"],
+      ["-o=json"],
+      ["--help=1"],
+      ["-vh"],
+      ["--", "--scope", "a"],
+      ["-"],
+      ["--scope=", "--output=header"],
+      ["--__proto__", "x"],
+      ["--constructor"],
+    ];
+    for (const argv of cases) {
+      const simple = parseSimple(argv, TOKEN_FLAGS);
+      let full: { values: Record<string, unknown>; positionals: string[]; } | undefined;
+      try {
+        full = parse("token", argv, TOKEN_FLAGS);
+      } catch {
+        full = undefined;
+      }
+      if (simple === undefined) continue; // gives way: the full command parses it
+      assert.ok(full && full.positionals.length === 0, argv.join(" "));
+      assert.deepEqual({ ...simple }, { ...full.values }, argv.join(" "));
+    }
+    assert.ok(parseSimple(cases[0], TOKEN_FLAGS), "the usual form is parsed");
+  });
+
+  it("joins paths as path.posix.join", () => {
+    const cases = [
+      ["/home/me", ".cache", "entra-auth", "token_cache.json"],
+      ["/home/me/", "./x/../y", "z.json"],
+      ["rel//a", "..", "..", "..", "b"],
+      ["/", "..", "a"],
+      ["", ""],
+      ["a/", ""],
+      ["/x/y/", "../"],
+    ];
+    for (const parts of cases) {
+      assert.equal(posixJoin(...parts), posix.join(...parts), parts.join());
+    }
+  });
+});
+
+describe("entra-auth token as a process: which path serves it", { skip: windows }, () => {
+  it("serves a valid token without loading the sign-in code, and gives way otherwise", {
+    timeout: 120_000,
+  }, async () => {
+    const { dir, path } = await folderWith([{ who: user(1), scope: "Mail.Read" }]);
+    const env = {
+      HOME: dir,
+      XDG_CONFIG_HOME: join(dir, "config"),
+      ENTRA_AUTH_LOG: "startup",
+      // Were the broker binding loaded, --broker on would fail on this library.
+      ENTRA_AUTH_MSALRUNTIME_PATH: join(dir, "missing", "libmsalruntime.so"),
+    };
+    const served = await runCliProcess(
+      ["token", ...tokenArgs(path, "--scope", "Mail.Read"), "--broker", "on"],
+      { env },
+    );
+    assert.equal(served.code, 0, served.stderr);
+    assert.equal(served.stdout, `at-${user(1).username}-Mail.Read\n`);
+    assert.equal(served.stderr, "entra-auth: startup: served from the cache\n");
+    const missing = await runCliProcess(["token", ...tokenArgs(path, "--scope", "Files.Read")], {
+      env,
+    });
+    assert.equal(missing.code, 3, missing.stderr);
+    assert.equal(missing.stdout, "");
+    assert.match(missing.stderr, /^entra-auth: startup: full command \(no valid token\)\n/);
+    assert.match(missing.stderr, /sign-in required and prompting is not allowed here/);
+  });
+});
