@@ -23,11 +23,16 @@ const encoder = new TextEncoder();
 const trace = /\bstartup\b/.test(host.env.ENTRA_AUTH_LOG ?? "");
 if (host.args[0] === "token") {
   const { tokenFromCache } = await import("./token_from_cache.ts");
-  const answer = tokenFromCache(host.args.slice(1), host);
+  const answer = await tokenFromCache(host.args.slice(1), host);
   if ("output" in answer) {
     if (trace) host.write(2, encoder.encode("entra-auth: startup: served from the cache\n"));
     host.write(1, encoder.encode(answer.output));
     host.exit(0);
+  } else if ("failure" in answer) {
+    const { describeFailure } = await import("./exit_codes.ts");
+    const { code, message } = describeFailure(answer.failure);
+    host.write(2, encoder.encode(`entra-auth: ${message}\n`));
+    host.exit(code);
   } else if (trace) {
     host.write(2, encoder.encode(`entra-auth: startup: full command (${answer.reason})\n`));
   }

@@ -19,7 +19,6 @@ import { dirname } from "node:path";
 import { CONSOLE_WINDOW_HANDLE } from "../broker/broker_client.ts";
 import { withCache } from "../cache/plugin.ts";
 import { EntraAuthError, InteractionRequiredError } from "../errors.ts";
-import type { LogLevel } from "../logger.ts";
 import { defaultCachePath } from "../persistence/location.ts";
 import { createPersistentCache, type PersistentCache } from "../persistence/persistent_cache.ts";
 import { PublicClientApplication } from "../public_client_application.ts";
@@ -29,6 +28,7 @@ import { type CliSettings, resolveSettings, type SettingFlags } from "./config.t
 import { detectEnvironment } from "./environment.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import type { CliIo } from "./io.ts";
+import { cliLogger } from "./logging.ts";
 import { pickAccount } from "./pick_account.ts";
 
 export { pickAccount } from "./pick_account.ts";
@@ -68,13 +68,7 @@ export class CliSession {
     this.settings = settings;
     this.#io = io;
     // ENTRA_AUTH_LOG=broker also forwards MSALRuntime's own lines (to stderr, never stdout).
-    const brokerLogs = /\bbroker\b/.test(io.env.ENTRA_AUTH_LOG ?? "");
-    const logger = {
-      level: (verbose || brokerLogs ? "verbose" : "warning") as LogLevel,
-      brokerLogs,
-      loggerCallback: (level: LogLevel, message: string) =>
-        io.err(`entra-auth: ${level}: ${message}\n`),
-    };
+    const logger = cliLogger(io.env, verbose, io.err);
     if (settings.cache !== "none") {
       this.#plugin = createPersistentCache({
         encryption: settings.cache,

@@ -11,10 +11,15 @@
  * (`request_checks.ts`, `parseAuthority`), the access token look-up with its expiry and
  * refresh margins (`TokenCache.findAccessToken`) and the output formats. It answers only
  * when all of that yields a valid token; in every other case (a flag it does not parse, an
- * error of any kind, no file, a file it would have to judge or repair, an expired or
- * refresh-due token, a keyring-encrypted cache, `--verbose`, Windows) it gives a reason and
- * changes nothing, and the caller runs the full command, which decides, reports errors and
- * repairs exactly as before.
+ * error of any kind, no file, a plaintext file it would have to judge or repair, an expired
+ * or refresh-due token, `--verbose`, Windows) it gives a reason and changes nothing, and the
+ * caller runs the full command, which decides, reports errors and repairs exactly as before.
+ *
+ * A plaintext cache is read here (through `ffi/host.ts`: in Deno no `node:` module is
+ * loaded). A keyring-encrypted one (the default) is read by `PersistentCache` itself, so its
+ * key look-up, decryption, locking-free reading and keeping aside of an unreadable file are
+ * the very same; its failures (no keyring, a locked one) are reported as the full command
+ * reports them, since it would meet them first and the keyring must not be asked twice.
  *
  * @module
  */
@@ -29,44 +34,70 @@ import { untrustedFile } from "../persistence/trust.ts";
 import { checkScopes, silentAccount } from "../request_checks.ts";
 import type { FlagSpec, Parsed } from "./flags.ts";
 import { settingFlags } from "./flags.ts";
+import { cliLogger, logsVerbose } from "./logging.ts";
 import { pickAccount } from "./pick_account.ts";
-import { resolveSettingsIn, type SettingsSystem } from "./settings.ts";
+import { type CliSettings, resolveSettingsIn, type SettingsSystem } from "./settings.ts";
 import { OUTPUTS, scopesOf, TOKEN_FLAGS, tokenOutput } from "./token_request.ts";
 
-/** What the fast path found: the text to print, or why the full command must run. */
-export type CachedAnswer = { output: string; } | { reason: string; };
+/**
+ * What the fast path found: the text to print; or why the full command must run; or a
+ * failure of the keyring-encrypted cache to report as the full command would (it would meet
+ * the same failure first, and asking the keyring again could prompt the user twice).
+ */
+export type CachedAnswer = { output: string; } | { reason: string; } | { failure: unknown; };
 
 /** The services the fast path uses (a subset of {@link ProcessHost}). */
-export type CacheHost = Pick<ProcessHost, "env" | "platform" | "homedir" | "uid" | "readFile">;
+export type CacheHost = Pick<
+  ProcessHost,
+  "env" | "platform" | "homedir" | "uid" | "readFile" | "write"
+>;
+
+/** A `token` call the fast path may answer, checked as the full command checks it. */
+interface Plan {
+  values: Parsed["values"];
+  settings: CliSettings;
+  scopes: string[];
+  output: string;
+  authority: string;
+  home: string;
+}
 
 /**
  * Answers `entra-auth token <argv>` from the persistent cache when it can.
  *
  * @param argv the arguments after `token`
  * @param host the process's services
- * @returns the text for stdout, or the reason to run the full command; never throws
+ * @returns the text for stdout, the reason to run the full command, or a cache failure to
+ *   report; never throws
  * @example
  * ```ts ignore
  * import { processHost } from "../../ffi/host.ts";
  * import { tokenFromCache } from "./token_from_cache.ts";
  * const host = await processHost();
- * const answer = tokenFromCache(["--scope", "User.Read", "--client-id", "…"], host);
+ * const answer = await tokenFromCache(["--scope", "User.Read", "--client-id", "…"], host);
  * if ("output" in answer) host.write(1, new TextEncoder().encode(answer.output));
  * ```
  */
-export function tokenFromCache(argv: string[], host: CacheHost): CachedAnswer {
+export async function tokenFromCache(argv: string[], host: CacheHost): Promise<CachedAnswer> {
   try {
-    return answer(argv, host);
+    const plan = prepare(argv, host);
+    if ("reason" in plan) return plan;
+    return plan.settings.cache === "keyring"
+      ? await fromEncryptedCache(plan, host)
+      : fromPlaintextCache(plan, host);
   } catch (err) {
     // The full command meets the same error and reports it as it always has.
     return { reason: `error (${(err as Error)?.name ?? "unknown"})` };
   }
 }
 
-function answer(argv: string[], host: CacheHost): CachedAnswer {
+/** The flags, settings and request checks, as the full command makes them. */
+function prepare(argv: string[], host: CacheHost): Plan | { reason: string; } {
   const values = parseSimple(argv, TOKEN_FLAGS);
   if (!values) return { reason: "arguments" };
-  if (values.help || values["force-refresh"] || values.verbose) return { reason: "flags" };
+  if (values.help || values["force-refresh"]) return { reason: "flags" };
+  // Logging beyond warnings: the full command's lines (its set-up's included) are wanted.
+  if (logsVerbose(host.env, Boolean(values.verbose))) return { reason: "logging" };
   const scopes = scopesOf(values);
   const output = (values.output as string | undefined) ?? "token";
   if (scopes.length === 0 || !OUTPUTS.includes(output)) return { reason: "usage" };
@@ -84,17 +115,21 @@ function answer(argv: string[], host: CacheHost): CachedAnswer {
     },
   };
   const settings = resolveSettingsIn(settingFlags(values), host.env, system);
-  if (settings.cache !== "plaintext") return { reason: `cache ${settings.cache}` };
+  if (settings.cache === "none") return { reason: "no cache" };
   // What the application's constructor and acquireTokenSilent check before the cache.
   const authority = parseAuthority(settings.authority, {
     knownAadHosts: settings.knownAuthorityHosts,
-  });
+  }).url;
   checkScopes(scopes);
-  const path = settings.cachePath
+  return { values, settings, scopes, output, authority, home };
+}
+
+function fromPlaintextCache(plan: Plan, host: CacheHost): CachedAnswer {
+  const path = plan.settings.cachePath
     ?? cachePathIn("token_cache", {
       platform: host.platform,
       env: host.env,
-      home,
+      home: plan.home,
       join: posixJoin,
     });
   const file = host.readFile(path);
@@ -109,11 +144,43 @@ function answer(argv: string[], host: CacheHost): CachedAnswer {
     // Maybe being rewritten, maybe corrupt: the full command judges and keeps it aside.
     return { reason: "unreadable file" };
   }
-  const { clientId } = settings;
-  const picked = pickAccount(cache.getAccounts({ clientId }), values.account as string | undefined);
+  return lookUp(cache, plan);
+}
+
+/**
+ * A keyring-encrypted cache is read by the persistent cache itself (its key look-up, its
+ * decryption and its handling of an unreadable file), then looked up as above.
+ */
+async function fromEncryptedCache(plan: Plan, host: CacheHost): Promise<CachedAnswer> {
+  const [{ createPersistentCache }, { withCache }, { PersistentCacheError }] = await Promise.all([
+    import("../persistence/persistent_cache.ts"),
+    import("../cache/plugin.ts"),
+    import("../persistence/errors.ts"),
+  ]);
+  const encoder = new TextEncoder();
+  const plugin = createPersistentCache({
+    encryption: "keyring",
+    path: plan.settings.cachePath,
+    logger: cliLogger(host.env, false, (text) => host.write(2, encoder.encode(text))),
+  });
+  try {
+    return await withCache(new TokenCache(), plugin, (cache) => lookUp(cache, plan));
+  } catch (err) {
+    if (err instanceof PersistentCacheError) return { failure: err };
+    throw err;
+  }
+}
+
+/** The session's cache look-up and the application's silent request, from the cache only. */
+function lookUp(cache: TokenCache, plan: Plan): CachedAnswer {
+  const { clientId } = plan.settings;
+  const picked = pickAccount(
+    cache.getAccounts({ clientId }),
+    plan.values.account as string | undefined,
+  );
   if (!picked) return { reason: "no account" };
   const account = silentAccount({ ...picked, nativeAccountId: undefined });
-  const cached = cache.findAccessToken({ clientId, account, scopes });
+  const cached = cache.findAccessToken({ clientId, account, scopes: plan.scopes });
   if (!cached) return { reason: "no valid token" };
   if (cached.refreshDue) return { reason: "refresh due" };
   const result = authenticationResultFrom({
@@ -122,9 +189,9 @@ function answer(argv: string[], host: CacheHost): CachedAnswer {
     idToken: cache.findIdToken({ clientId, account }),
     correlationId: crypto.randomUUID(),
     fromCache: true,
-    authority: authority.url,
+    authority: plan.authority,
   });
-  return { output: tokenOutput(output, result) };
+  return { output: tokenOutput(plan.output, result) };
 }
 
 function trusted(path: string, file: HostFile, host: CacheHost): boolean {

@@ -15,6 +15,7 @@ import { processHost } from "../../ffi/host.ts";
 import { withCache } from "../../src/cache/plugin.ts";
 import { TokenCache } from "../../src/cache/token_cache.ts";
 import { parse } from "../../src/cli/args.ts";
+import { describeFailure } from "../../src/cli/exit_codes.ts";
 import type { CliIo } from "../../src/cli/io.ts";
 import { runCli } from "../../src/cli/main.ts";
 import {
@@ -24,6 +25,7 @@ import {
   tokenFromCache,
 } from "../../src/cli/token_from_cache.ts";
 import { TOKEN_FLAGS } from "../../src/cli/token_request.ts";
+import { MAGIC } from "../../src/persistence/envelope.ts";
 import { createPersistentCache } from "../../src/persistence/persistent_cache.ts";
 import {
   CLIENT,
@@ -129,13 +131,13 @@ describe("entra-auth token from the cache (fast path)", { skip: windows }, () =>
     const host = await hostFor(dir);
     for (const output of ["token", "json", "header"]) {
       const args = tokenArgs(path, "--scope", "Mail.Read", "-o", output);
-      const fast = tokenFromCache(args, host);
+      const fast = await tokenFromCache(args, host);
       assert.ok("output" in fast, JSON.stringify(fast));
       const full = await fullToken(args, host.env);
       assert.equal(full.code, 0, full.err);
       assert.equal(fast.output, full.out, output);
     }
-    const resource = tokenFromCache(
+    const resource = await tokenFromCache(
       tokenArgs(
         path,
         "--resource",
@@ -155,7 +157,7 @@ describe("entra-auth token from the cache (fast path)", { skip: windows }, () =>
     const host = await hostFor(dir);
     for (const scope of ["Mail.Read", "Files.Read"]) {
       const args = tokenArgs(path, "--scope", scope);
-      assert.deepEqual(tokenFromCache(args, host), { reason: "no valid token" });
+      assert.deepEqual(await tokenFromCache(args, host), { reason: "no valid token" });
       const full = await fullToken(args, host.env);
       assert.equal(full.code, 3, full.err);
       assert.match(full.err, /entra-auth login/);
@@ -169,7 +171,7 @@ describe("entra-auth token from the cache (fast path)", { skip: windows }, () =>
     const host = await hostFor(dir);
     await new Promise((r) => setTimeout(r, 1100));
     const args = tokenArgs(path, "--scope", "Mail.Read");
-    assert.deepEqual(tokenFromCache(args, host), { reason: "refresh due" });
+    assert.deepEqual(await tokenFromCache(args, host), { reason: "refresh due" });
     // No refresh token: the full command serves the cached token anyway.
     const full = await fullToken(args, host.env);
     assert.equal(full.code, 0, full.err);
@@ -183,12 +185,12 @@ describe("entra-auth token from the cache (fast path)", { skip: windows }, () =>
     ]);
     const host = await hostFor(dir);
     const args = tokenArgs(path, "--scope", "Mail.Read");
-    const fast = tokenFromCache(args, host);
-    assert.ok("reason" in fast && /error/.test(fast.reason), JSON.stringify(fast));
+    const fast = await tokenFromCache(args, host);
+    assert.match(JSON.stringify(fast), /^\{"reason":"error/);
     const full = await fullToken(args, host.env);
     assert.equal(full.code, 2);
     assert.match(full.err, /2 accounts are signed in: choose one with --account/);
-    const named = tokenFromCache([...args, "--account", user(2).username], host);
+    const named = await tokenFromCache([...args, "--account", user(2).username], host);
     assert.deepEqual(named, { output: `at-${user(2).username}-Mail.Read\n` });
   });
 
@@ -197,32 +199,56 @@ describe("entra-auth token from the cache (fast path)", { skip: windows }, () =>
     const host = await hostFor(dir);
     const args = tokenArgs(path, "--scope", "Mail.Read");
     chmodSync(path, 0o666);
-    assert.deepEqual(tokenFromCache(args, host), { reason: "untrusted file" });
+    assert.deepEqual(await tokenFromCache(args, host), { reason: "untrusted file" });
     const untrusted = await fullToken(args, host.env);
     assert.equal(untrusted.code, 5, untrusted.err);
     assert.match(untrusted.err, /writable by others/);
     chmodSync(path, 0o600);
     const text = readFileSync(path, "utf8");
     writeFileSync(path, text.slice(0, text.length / 2), { mode: 0o600 });
-    assert.deepEqual(tokenFromCache(args, host), { reason: "unreadable file" });
+    assert.deepEqual(await tokenFromCache(args, host), { reason: "unreadable file" });
     assert.equal(readFileSync(path, "utf8"), text.slice(0, text.length / 2), "not moved");
     const corrupt = await fullToken(args, host.env);
     assert.equal(corrupt.code, 3, corrupt.err);
     assert.match(corrupt.err, /kept aside/);
   });
 
-  it("gives way for flags it must not decide: help, force-refresh, verbose, unknown, keyring", async () => {
+  it("gives way for flags it must not decide: help, force-refresh, verbose, unknown", async () => {
     const { dir, path } = await folderWith([{ who: user(1), scope: "Mail.Read" }]);
     const host = await hostFor(dir);
     const base = tokenArgs(path, "--scope", "Mail.Read");
     for (const extra of [["--help"], ["--force-refresh"], ["-v"], ["--nope"], ["positional"]]) {
-      assert.ok("reason" in tokenFromCache([...base, ...extra], host), extra.join(" "));
+      assert.ok("reason" in await tokenFromCache([...base, ...extra], host), extra.join(" "));
     }
-    const keyring = tokenFromCache([...base, "--cache", "keyring"], host);
-    assert.deepEqual(keyring, { reason: "cache keyring" });
-    const badAuthority = tokenFromCache([...base, "--authority", "http://example.com/x"], host);
+    const logging = await hostFor(dir, { ENTRA_AUTH_LOG: "broker" });
+    assert.deepEqual(await tokenFromCache(base, logging), { reason: "logging" });
+    const badAuthority = await tokenFromCache(
+      [...base, "--authority", "http://example.com/x"],
+      host,
+    );
     assert.ok("reason" in badAuthority, "the application would refuse this authority");
-    assert.ok("output" in tokenFromCache(base, host));
+    assert.ok("output" in await tokenFromCache(base, host));
+  });
+
+  it("reads a keyring cache through the persistent cache, and reports its failures as the full command does", async () => {
+    const { dir, path } = await folderWith([{ who: user(1), scope: "Mail.Read" }]);
+    const noKeyring = { DBUS_SESSION_BUS_ADDRESS: "unix:path=/nonexistent/bus" };
+    const host = await hostFor(dir, noKeyring);
+    // A plaintext file in keyring mode is read (and encrypted on the next write): no key needed.
+    const args = tokenArgs(path, "--scope", "Mail.Read", "--cache", "keyring");
+    const fast = await tokenFromCache(args, host);
+    assert.deepEqual(fast, { output: `at-${user(1).username}-Mail.Read\n` });
+    // An encrypted file needs its key: no keyring is reachable here.
+    writeFileSync(path, new Uint8Array([...MAGIC, ...new Uint8Array(16).fill(7), 1, 2, 3]), {
+      mode: 0o600,
+    });
+    const failed = await tokenFromCache(args, host);
+    assert.ok("failure" in failed, JSON.stringify(failed));
+    const reported = describeFailure(failed.failure);
+    const full = await fullToken(args, host.env);
+    assert.equal(reported.code, full.code, full.err);
+    assert.equal(`entra-auth: ${reported.message}\n`, full.err);
+    assert.equal(full.code, 5);
   });
 
   it("reads settings as the commands do: flags, then environment, then the profile", async () => {
@@ -237,12 +263,15 @@ describe("entra-auth token from the cache (fast path)", { skip: windows }, () =>
     );
     const host = await hostFor(dir);
     const args = ["--scope", "Mail.Read"];
-    assert.ok("output" in tokenFromCache(args, host), "everything from the profile");
+    assert.ok("output" in await tokenFromCache(args, host), "everything from the profile");
     const other = await hostFor(dir, { ENTRA_AUTH_CLIENT_ID: crypto.randomUUID() });
     // Accounts are shared by every app; the tokens are not.
-    assert.deepEqual(tokenFromCache(args, other), { reason: "no valid token" });
-    assert.ok("output" in tokenFromCache([...args, "--client-id", CLIENT], other), "flag first");
-    const noProfile = tokenFromCache([...args, "--profile", "missing"], host);
+    assert.deepEqual(await tokenFromCache(args, other), { reason: "no valid token" });
+    assert.ok(
+      "output" in await tokenFromCache([...args, "--client-id", CLIENT], other),
+      "flag first",
+    );
+    const noProfile = await tokenFromCache([...args, "--profile", "missing"], host);
     assert.ok("reason" in noProfile);
   });
 
