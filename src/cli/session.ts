@@ -238,14 +238,7 @@ export class CliSession {
 
   async #interactive(query: TokenQuery): Promise<AuthenticationResult> {
     // A sign-in whose tokens cannot be kept is lost: check the keyring before asking the user.
-    if (this.settings.cache === "keyring") {
-      const { openKeySource } = await import("../persistence/key_source.ts");
-      const source = await openKeySource(
-        "token_cache",
-        this.settings.cachePath ?? defaultCachePath(),
-      );
-      await source.load();
-    }
+    await this.#plugin?.checkKeyring();
     const env = detectEnvironment(this.#io.env);
     if (!query.deviceCode && (await this.#brokerInUse())) {
       try {
