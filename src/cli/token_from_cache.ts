@@ -175,7 +175,7 @@ async function fromEncryptedCache(plan: Plan, host: CacheHost): Promise<CachedAn
 function lookUp(cache: TokenCache, plan: Plan): CachedAnswer {
   const { clientId } = plan.settings;
   const picked = pickAccount(
-    cache.getAccounts({ clientId }),
+    cache.getAccounts({ clientId, idTokenClaims: false }),
     plan.values.account as string | undefined,
   );
   if (!picked) return { reason: "no account" };
