@@ -75,7 +75,8 @@ try {
 // and the cache reader): Node and Bun then load one module instead of about thirty before
 // answering from the cache (Node about 13 ms sooner, Bun about 3 ms). What it loads only on
 // demand stays a module of its own, shared with the rest of the package: the full command line
-// (main.js), the keyring cache (persistence) and the exit codes (one copy of the error classes).
+// (main.js), the keyring cache (persistence) and the exit codes (describeFailure must see the
+// same error classes as the persistent cache that threw).
 try {
   const bin = join(out, "src", "cli", "bin.js");
   execFileSync(join(root, "node_modules", ".bin", "esbuild"), [

@@ -6,7 +6,7 @@
  */
 
 import type { AccountInfo } from "../result.ts";
-import { CliError, EXIT } from "./exit_codes.ts";
+import { CliError, EXIT } from "./cli_error.ts";
 
 /**
  * The account a command works with: the one named (username or home account id), else the

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { CliError, EXIT } from "./exit_codes.ts";
+import { CliError, EXIT } from "./cli_error.ts";
 
 /** How the broker is used: `auto` where the OS has one, `on` required, `off` never. */
 export type BrokerMode = "auto" | "on" | "off";
