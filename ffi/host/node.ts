@@ -1,14 +1,21 @@
 /**
- * The process services of {@link ProcessHost} through `node:fs` and `node:process` (Node and
- * Bun, where these load cheaply).
+ * The process services of {@link ProcessHost} through `node:fs` and the `process` global (Node
+ * and Bun, where these load cheaply).
  *
  * @module
  */
 
 import { closeSync, fstatSync, openSync, readFileSync, writeSync } from "node:fs";
-import { homedir } from "node:os";
-import process from "node:process";
 import type { HostFile, ProcessHost } from "../host.ts";
+
+/** The part of the `process` global used here (importing `node:os` and `node:process` costs Bun 1–1.5 ms). */
+interface NodeProcess {
+  argv: string[];
+  env: Record<string, string | undefined>;
+  platform: string;
+  getuid?: () => number;
+  exit(code: number): never;
+}
 
 /**
  * Node's (and Bun's) process services.
@@ -21,11 +28,15 @@ import type { HostFile, ProcessHost } from "../host.ts";
  * ```
  */
 export function nodeHost(): ProcessHost {
+  const process = (globalThis as unknown as { process: NodeProcess; }).process;
+  const env = process.env;
   return {
     args: process.argv.slice(2),
-    env: process.env as Record<string, string | undefined>,
+    env,
     platform: process.platform,
-    homedir: () => homedir(),
+    // os.homedir() is $HOME on POSIX when it is set (else the password database: undefined
+    // then, and the caller takes the ordinary path).
+    homedir: () => (process.platform !== "win32" && env.HOME ? env.HOME : undefined),
     uid: () => (typeof process.getuid === "function" ? process.getuid() : undefined),
     readFile(path: string): HostFile | undefined {
       let fd: number;
