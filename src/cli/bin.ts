@@ -16,28 +16,57 @@
  * @module
  */
 
-import { processHost } from "../../ffi/host.ts";
+import { type ProcessHost, processHost } from "../../ffi/host.ts";
 
-const host = await processHost();
-const encoder = new TextEncoder();
-const trace = /\bstartup\b/.test(host.env.ENTRA_AUTH_LOG ?? "");
-if (host.args[0] === "token") {
+/**
+ * Answers `entra-auth token` from the cache: the exit code, or undefined when the full
+ * command must run. Failures end as the full command ends them: one line, a documented code.
+ */
+async function fromCache(host: ProcessHost): Promise<number | undefined> {
+  const encoder = new TextEncoder();
+  const trace = (text: string) => {
+    if (!/\bstartup\b/.test(host.env.ENTRA_AUTH_LOG ?? "")) return;
+    try {
+      host.write(2, encoder.encode(`entra-auth: startup: ${text}\n`));
+    } catch {
+      // stderr is closed: nothing to tell
+    }
+  };
   const { tokenFromCache } = await import("./token_from_cache.ts");
   const answer = await tokenFromCache(host.args.slice(1), host);
-  if ("output" in answer) {
-    if (trace) host.write(2, encoder.encode("entra-auth: startup: served from the cache\n"));
+  if ("reason" in answer) {
+    trace(`full command (${answer.reason})`);
+    return undefined;
+  }
+  try {
+    if (!("output" in answer)) throw answer.failure;
+    trace("served from the cache");
     host.write(1, encoder.encode(answer.output));
-    host.exit(0);
-  } else if ("failure" in answer) {
+    return 0;
+  } catch (err) {
     const { describeFailure } = await import("./exit_codes.ts");
-    const { code, message } = describeFailure(answer.failure);
-    host.write(2, encoder.encode(`entra-auth: ${message}\n`));
-    host.exit(code);
-  } else if (trace) {
-    host.write(2, encoder.encode(`entra-auth: startup: full command (${answer.reason})\n`));
+    const { code, message } = describeFailure(err);
+    try {
+      host.write(2, encoder.encode(`entra-auth: ${message}\n`));
+    } catch {
+      // stderr is closed too
+    }
+    return code;
   }
 }
+
+let host: ProcessHost | undefined;
+try {
+  host = await processHost();
+} catch {
+  // e.g. Deno without --allow-env: the full command reports it as it always has.
+}
+if (host?.args[0] === "token") {
+  const code = await fromCache(host);
+  if (code !== undefined) host.exit(code);
+}
+const { default: process } = await import("node:process");
 const { runCli } = await import("./main.ts");
-const code = await runCli(host.args);
+const code = await runCli(process.argv.slice(2));
 // Pending broker work (a call abandoned on Ctrl-C) must not keep the command alive.
-host.exit(code);
+process.exit(code);
