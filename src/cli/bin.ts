@@ -3,9 +3,9 @@
  * The `entra-auth` executable: `npx entra-auth`, `bunx entra-auth`,
  * `deno run -A jsr:@entra-auth/core/cli`.
  *
- * `entra-auth token` is first answered from the persistent cache by a fast path that loads
- * only the cache reader (`token_from_cache.ts`); everything else, and every token the cache
- * cannot give, goes to the full command line (`main.ts`), loaded only then.
+ * `entra-auth token` and `kube` are first answered from the persistent cache by a fast path
+ * that loads only the cache reader (`token_from_cache.ts`); everything else, and every token
+ * the cache cannot give, goes to the full command line (`main.ts`), loaded only then.
  * `ENTRA_AUTH_LOG=startup` says on stderr which of the two served the call.
  *
  * @example
@@ -19,7 +19,7 @@
 import { type ProcessHost, processHost } from "../../ffi/host.ts";
 
 /**
- * Answers `entra-auth token` from the cache: the exit code, or undefined when the full
+ * Answers `entra-auth token` or `kube` from the cache: the exit code, or undefined when the full
  * command must run. Failures end as the full command ends them: one line, a documented code.
  */
 async function fromCache(host: ProcessHost): Promise<number | undefined> {
@@ -32,8 +32,9 @@ async function fromCache(host: ProcessHost): Promise<number | undefined> {
       // stderr is closed: nothing to tell
     }
   };
-  const { tokenFromCache } = await import("./token_from_cache.ts");
-  const answer = await tokenFromCache(host.args.slice(1), host);
+  const { kubeFromCache, tokenFromCache } = await import("./token_from_cache.ts");
+  const [command, ...argv] = host.args;
+  const answer = await (command === "token" ? tokenFromCache : kubeFromCache)(argv, host);
   if ("reason" in answer) {
     trace(`full command (${answer.reason})`);
     return undefined;
@@ -61,7 +62,7 @@ try {
 } catch {
   // e.g. Deno without --allow-env: the full command reports it as it always has.
 }
-if (host?.args[0] === "token") {
+if (host && ["token", "kube", "get-token"].includes(host.args[0])) {
   const code = await fromCache(host);
   if (code !== undefined) host.exit(code);
 }

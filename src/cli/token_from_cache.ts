@@ -1,18 +1,19 @@
 /**
- * `entra-auth token` served from the persistent cache in a process that loads nothing else:
- * no `PublicClientApplication`, no broker binding, no network flows, no lock, and (in Deno)
- * no `node:` module. kubectl-style callers start a new process per call, so this is what
- * their every call costs.
+ * `entra-auth token` and `entra-auth kube` served from the persistent cache in a process that
+ * loads nothing else: no `PublicClientApplication`, no broker binding, no network flows, no
+ * lock, and (in Deno) no `node:` module. Scripts and kubectl start a new process per call, so
+ * this is what their every call costs.
  *
- * It applies the rules of the full `token` command, from the same functions: the flag table
- * (`token_request.ts`), the settings (`settings.ts`: flags, environment, profile), the cache
+ * It applies the rules of the full commands, from the same functions: the flag tables and
+ * outputs (`token_request.ts`, `kube_request.ts`), the settings (`settings.ts`: flags, environment, profile), the cache
  * path (`cache_path.ts`), the file's trust check (`trust.ts`), the MSAL-format cache reader
  * (`TokenCache`), the account choice (`pick_account.ts`), the request checks
  * (`request_checks.ts`, `parseAuthority`), the access token look-up with its expiry and
- * refresh margins (`TokenCache.findAccessToken`) and the output formats. It answers only
+ * refresh margins (`TokenCache.findAccessToken`). It answers only
  * when all of that yields a valid token; in every other case (a flag it does not parse, an
  * error of any kind, no file, a plaintext file it would have to judge or repair, an expired
- * or refresh-due token, `--verbose`, Windows) it gives a reason and changes nothing, and the
+ * or refresh-due token, `--verbose`, `kube` without `KUBERNETES_EXEC_INFO`, Windows) it
+ * gives a reason and changes nothing, and the
  * caller runs the full command, which decides, reports errors and repairs exactly as before.
  *
  * A plaintext cache is read here (through `ffi/host.ts`: in Deno no `node:` module is
@@ -32,11 +33,24 @@ import { cachePathIn } from "../persistence/cache_path.ts";
 import { isEncrypted } from "../persistence/envelope.ts";
 import { untrustedFile } from "../persistence/trust.ts";
 import { checkScopes, silentAccount } from "../request_checks.ts";
+import type { AuthenticationResult } from "../result.ts";
 import type { FlagSpec, Parsed } from "./flags.ts";
 import { settingFlags } from "./flags.ts";
+import {
+  execCredential,
+  KUBE_FLAGS,
+  kubeScope,
+  loginMethod,
+  readExecInfo,
+} from "./kube_request.ts";
 import { cliLogger, logsVerbose } from "./logging.ts";
 import { pickAccount } from "./pick_account.ts";
-import { type CliSettings, resolveSettingsIn, type SettingsSystem } from "./settings.ts";
+import {
+  type CliSettings,
+  resolveSettingsIn,
+  type SettingFlags,
+  type SettingsSystem,
+} from "./settings.ts";
 import { OUTPUTS, scopesOf, TOKEN_FLAGS, tokenOutput } from "./token_request.ts";
 
 /**
@@ -52,15 +66,27 @@ export type CacheHost = Pick<
   "env" | "platform" | "homedir" | "uid" | "readFile" | "write"
 >;
 
-/** A `token` call the fast path may answer, checked as the full command checks it. */
+/** A call the fast path may answer, checked as the full command checks it. */
 interface Plan {
-  values: Parsed["values"];
   settings: CliSettings;
   scopes: string[];
-  output: string;
+  /** `--account`. */
+  account: string | undefined;
+  /** What to print for the token. */
+  render: (result: AuthenticationResult) => string;
   authority: string;
   home: string;
 }
+
+/** A command's own part of a {@link Plan}, or why the full command must run. */
+type Request =
+  | {
+    values: Parsed["values"];
+    flags: SettingFlags;
+    scopes: string[];
+    render: (result: AuthenticationResult) => string;
+  }
+  | { reason: string; };
 
 /**
  * Answers `entra-auth token <argv>` from the persistent cache when it can.
@@ -78,9 +104,33 @@ interface Plan {
  * if ("output" in answer) host.write(1, new TextEncoder().encode(answer.output));
  * ```
  */
-export async function tokenFromCache(argv: string[], host: CacheHost): Promise<CachedAnswer> {
+export function tokenFromCache(argv: string[], host: CacheHost): Promise<CachedAnswer> {
+  return answer(() => tokenRequest(argv), host);
+}
+
+/**
+ * Answers `entra-auth kube <argv>` (kubectl's exec credential plug-in) from the persistent
+ * cache when it can, as {@link tokenFromCache} does for `token`.
+ *
+ * @param argv the arguments after `kube` (or `get-token`)
+ * @param host the process's services
+ * @returns the `ExecCredential` for stdout, the reason to run the full command, or a cache
+ *   failure to report; never throws
+ * @example
+ * ```ts ignore
+ * import { processHost } from "../../ffi/host.ts";
+ * import { kubeFromCache } from "./token_from_cache.ts";
+ * const host = await processHost();
+ * const answer = await kubeFromCache(["--server-id", "…", "--client-id", "…"], host);
+ * ```
+ */
+export function kubeFromCache(argv: string[], host: CacheHost): Promise<CachedAnswer> {
+  return answer(() => kubeRequest(argv, host), host);
+}
+
+async function answer(request: () => Request, host: CacheHost): Promise<CachedAnswer> {
   try {
-    const plan = prepare(argv, host);
+    const plan = prepare(request(), host);
     if ("reason" in plan) return plan;
     return plan.settings.cache === "keyring"
       ? await fromEncryptedCache(plan, host)
@@ -91,16 +141,49 @@ export async function tokenFromCache(argv: string[], host: CacheHost): Promise<C
   }
 }
 
-/** The flags, settings and request checks, as the full command makes them. */
-function prepare(argv: string[], host: CacheHost): Plan | { reason: string; } {
+/** `token`'s checks before its session is made (`commands/token.ts`). */
+function tokenRequest(argv: string[]): Request {
   const values = parseSimple(argv, TOKEN_FLAGS);
   if (!values) return { reason: "arguments" };
   if (values.help || values["force-refresh"]) return { reason: "flags" };
-  // Logging beyond warnings: the full command's lines (its set-up's included) are wanted.
-  if (logsVerbose(host.env, Boolean(values.verbose))) return { reason: "logging" };
   const scopes = scopesOf(values);
   const output = (values.output as string | undefined) ?? "token";
   if (scopes.length === 0 || !OUTPUTS.includes(output)) return { reason: "usage" };
+  return {
+    values,
+    flags: settingFlags(values),
+    scopes,
+    render: (result) => tokenOutput(output, result),
+  };
+}
+
+/** `kube`'s checks before its session is made (`commands/kube.ts`). */
+function kubeRequest(argv: string[], host: CacheHost): Request {
+  const values = parseSimple(argv, KUBE_FLAGS);
+  if (!values) return { reason: "arguments" };
+  const serverId = values["server-id"] as string | undefined;
+  if (values.help || !serverId) return { reason: "flags" };
+  const login = loginMethod(host.env, values.login as string | undefined);
+  // Run by hand, whether it may prompt depends on a terminal: the full command asks.
+  if (!host.env.KUBERNETES_EXEC_INFO) return { reason: "no KUBERNETES_EXEC_INFO" };
+  const exec = readExecInfo(host.env.KUBERNETES_EXEC_INFO, false);
+  const flags = settingFlags(values);
+  flags.tenant ??= values["tenant-id"] as string | undefined;
+  if (login === "broker") flags.broker ??= "on";
+  return {
+    values,
+    flags,
+    scopes: [kubeScope(serverId)],
+    render: (result) => execCredential(exec, result),
+  };
+}
+
+/** The settings and request checks, as the full command makes them. */
+function prepare(request: Request, host: CacheHost): Plan | { reason: string; } {
+  if ("reason" in request) return request;
+  const { values, scopes } = request;
+  // Logging beyond warnings: the full command's lines (its set-up's included) are wanted.
+  if (logsVerbose(host.env, Boolean(values.verbose))) return { reason: "logging" };
   // POSIX only: Windows paths are left to node:path in the full command.
   if (host.platform === "win32") return { reason: "platform" };
   const home = host.homedir();
@@ -114,14 +197,21 @@ function prepare(argv: string[], host: CacheHost): Plan | { reason: string; } {
       return file && new TextDecoder("utf-8", { ignoreBOM: true }).decode(file.bytes);
     },
   };
-  const settings = resolveSettingsIn(settingFlags(values), host.env, system);
+  const settings = resolveSettingsIn(request.flags, host.env, system);
   if (settings.cache === "none") return { reason: "no cache" };
   // What the application's constructor and acquireTokenSilent check before the cache.
   const authority = parseAuthority(settings.authority, {
     knownAadHosts: settings.knownAuthorityHosts,
   }).url;
   checkScopes(scopes);
-  return { values, settings, scopes, output, authority, home };
+  return {
+    settings,
+    scopes,
+    account: values.account as string | undefined,
+    render: request.render,
+    authority,
+    home,
+  };
 }
 
 function fromPlaintextCache(plan: Plan, host: CacheHost): CachedAnswer {
@@ -174,10 +264,7 @@ async function fromEncryptedCache(plan: Plan, host: CacheHost): Promise<CachedAn
 /** The session's cache look-up and the application's silent request, from the cache only. */
 function lookUp(cache: TokenCache, plan: Plan): CachedAnswer {
   const { clientId } = plan.settings;
-  const picked = pickAccount(
-    cache.getAccounts({ clientId, idTokenClaims: false }),
-    plan.values.account as string | undefined,
-  );
+  const picked = pickAccount(cache.getAccounts({ clientId, idTokenClaims: false }), plan.account);
   if (!picked) return { reason: "no account" };
   const account = silentAccount({ ...picked, nativeAccountId: undefined });
   const cached = cache.findAccessToken({ clientId, account, scopes: plan.scopes });
@@ -191,7 +278,7 @@ function lookUp(cache: TokenCache, plan: Plan): CachedAnswer {
     fromCache: true,
     authority: plan.authority,
   });
-  return { output: tokenOutput(plan.output, result) };
+  return { output: plan.render(result) };
 }
 
 function trusted(path: string, file: HostFile, host: CacheHost): boolean {

@@ -6,124 +6,17 @@
  */
 
 import assert from "node:assert/strict";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, posix } from "node:path";
-import process from "node:process";
 import { describe, it } from "node:test";
-import { processHost } from "../../ffi/host.ts";
-import { withCache } from "../../src/cache/plugin.ts";
-import { TokenCache } from "../../src/cache/token_cache.ts";
 import { parse } from "../../src/cli/args.ts";
 import { describeFailure } from "../../src/cli/exit_codes.ts";
-import type { CliIo } from "../../src/cli/io.ts";
-import { runCli } from "../../src/cli/main.ts";
-import {
-  type CacheHost,
-  parseSimple,
-  posixJoin,
-  tokenFromCache,
-} from "../../src/cli/token_from_cache.ts";
+import { parseSimple, posixJoin, tokenFromCache } from "../../src/cli/token_from_cache.ts";
 import { TOKEN_FLAGS } from "../../src/cli/token_request.ts";
 import { MAGIC } from "../../src/persistence/envelope.ts";
-import { createPersistentCache } from "../../src/persistence/persistent_cache.ts";
-import {
-  CLIENT,
-  requestContext,
-  TENANT,
-  type TestUser,
-  tokenResponse,
-  user,
-} from "../cache/helpers.ts";
+import { CLIENT, user } from "../cache/helpers.ts";
 import { runCli as runCliProcess } from "../support/cli.ts";
-
-const realNow = () => Math.floor(Date.now() / 1000);
-const AUTHORITY = `https://login.microsoftonline.com/${TENANT}`;
-const windows = process.platform === "win32";
-
-interface Grant {
-  who: TestUser;
-  scope: string;
-  expiresIn?: number;
-  refreshIn?: number;
-}
-
-/** A folder with a plaintext cache holding `grants` (no refresh tokens: nothing to redeem). */
-async function folderWith(grants: Grant[]): Promise<{ dir: string; path: string; }> {
-  const dir = mkdtempSync(join(tmpdir(), "entra-fast-"));
-  const path = join(dir, "cache.json");
-  await withCache(
-    new TokenCache(),
-    createPersistentCache({ path, encryption: "plaintext" }),
-    (c) => {
-      for (const g of grants) {
-        c.saveTokenResponse(
-          tokenResponse(g.who, {
-            scope: `${g.scope} openid profile`,
-            accessToken: `at-${g.who.username}-${g.scope}`,
-            expiresIn: g.expiresIn ?? 3600,
-            refreshIn: g.refreshIn,
-            refreshToken: null,
-          }),
-          requestContext({ requestedAt: realNow(), tenant: TENANT, authority: AUTHORITY }),
-        );
-      }
-    },
-  );
-  return { dir, path };
-}
-
-/** The arguments of a `token` call against `path`. */
-function tokenArgs(path: string, ...more: string[]): string[] {
-  return [
-    "--client-id",
-    CLIENT,
-    "--authority",
-    AUTHORITY,
-    "--cache",
-    "plaintext",
-    "--cache-path",
-    path,
-    "--broker",
-    "off",
-    "--no-interactive",
-    ...more,
-  ];
-}
-
-/** The process's services with a private environment (no config file, a private home). */
-async function hostFor(dir: string, env: Record<string, string> = {}): Promise<CacheHost> {
-  const host = await processHost();
-  return {
-    ...host,
-    env: {
-      HOME: dir,
-      XDG_CONFIG_HOME: join(dir, "config"),
-      XDG_CACHE_HOME: join(dir, "cache"),
-      ...env,
-    },
-  };
-}
-
-/** The full command in this process. */
-async function fullToken(
-  args: string[],
-  env: Record<string, string | undefined>,
-): Promise<{ code: number; out: string; err: string; }> {
-  let out = "";
-  let err = "";
-  const io: CliIo = {
-    out: (t) => void (out += t),
-    err: (t) => void (err += t),
-    stdoutIsTty: false,
-    color: false,
-    env,
-    readStdin: () => Promise.resolve(""),
-    protectStdout: () => Promise.resolve(),
-  };
-  const code = await runCli(["token", ...args], io);
-  return { code, out, err };
-}
+import { folderWith, fullToken, hostFor, tokenArgs, windows } from "./cache_fixture.ts";
 
 describe("entra-auth token from the cache (fast path)", { skip: windows }, () => {
   it("prints what the full command prints, in every output format", async () => {
