@@ -1,7 +1,7 @@
 /**
- * The command line's flag tables and the help text made from them. Only types imported: the token
- * fast path (`token_from_cache.ts`) parses its arguments against the same tables as the
- * commands do, without loading anything else.
+ * The command line's flag tables, the help text made from them, and a parser of their common
+ * forms with no imports (`parseSimple`): the token fast path (`token_from_cache.ts`) parses
+ * its arguments against the same tables as the commands do, without loading `node:util`.
  *
  * @module
  */
@@ -119,4 +119,58 @@ export function helpText(
   return `Usage: ${usage}\n\n${summary}\n\nOptions:\n${rows.join("\n")}\n\nExamples:\n${
     examples.map((e) => `  ${e}`).join("\n")
   }\n`;
+}
+
+/**
+ * Parses what `node:util`'s `parseArgs` (strict, positionals allowed) parses the same way:
+ * `--name value`, `--name=value`, `-x value` of the table's flags. Anything else (an unknown
+ * flag, a positional, `--`, a value that starts with `-`, grouped short flags, `--flag=` on a
+ * boolean) gives undefined, and the full command parses it (and reports it) as always.
+ *
+ * @param argv the arguments
+ * @param flags the command's table
+ * @returns the values, or undefined
+ * @example
+ * ```ts
+ * import { parseSimple } from "./flags.ts";
+ * import { TOKEN_FLAGS } from "./token_request.ts";
+ * console.log(parseSimple(["--scope", "a", "--scope=b", "-o", "json"], TOKEN_FLAGS));
+ * // { scope: ["a", "b"], output: "json" }
+ * ```
+ */
+export function parseSimple(
+  argv: readonly string[],
+  flags: Readonly<Record<string, FlagSpec>>,
+): Parsed["values"] | undefined {
+  const shorts = new Map(
+    Object.entries(flags).filter(([, f]) => f.short).map(([name, f]) => [f.short!, name]),
+  );
+  const values: Parsed["values"] = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    let name: string | undefined;
+    let inline: string | undefined;
+    if (arg.startsWith("--") && arg.length > 2) {
+      const eq = arg.indexOf("=");
+      name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+      inline = eq < 0 ? undefined : arg.slice(eq + 1);
+    } else if (/^-[^-]$/.test(arg)) {
+      name = shorts.get(arg[1]);
+    }
+    const spec = name === undefined ? undefined : flags[name];
+    if (!spec || name === undefined || !Object.hasOwn(flags, name)) return undefined;
+    if (spec.type === "boolean") {
+      if (inline !== undefined) return undefined;
+      values[name] = true;
+      continue;
+    }
+    let value = inline;
+    if (value === undefined) {
+      value = argv[++i];
+      if (value === undefined || value.startsWith("-")) return undefined;
+    }
+    if (spec.multiple) values[name] = [...(values[name] as string[] | undefined ?? []), value];
+    else values[name] = value;
+  }
+  return values;
 }

@@ -34,8 +34,7 @@ import { isEncrypted } from "../persistence/envelope.ts";
 import { untrustedFile } from "../persistence/trust.ts";
 import { checkScopes, silentAccount } from "../request_checks.ts";
 import type { AuthenticationResult } from "../result.ts";
-import type { FlagSpec, Parsed } from "./flags.ts";
-import { settingFlags } from "./flags.ts";
+import { type Parsed, parseSimple, settingFlags } from "./flags.ts";
 import {
   execCredential,
   KUBE_FLAGS,
@@ -45,6 +44,7 @@ import {
 } from "./kube_request.ts";
 import { cliLogger, logsVerbose } from "./logging.ts";
 import { pickAccount } from "./pick_account.ts";
+import { posixJoin } from "./posix_path.ts";
 import {
   type CliSettings,
   resolveSettingsIn,
@@ -286,89 +286,4 @@ function trusted(path: string, file: HostFile, host: CacheHost): boolean {
   if (uid === undefined) return true;
   if (file.uid === null || file.mode === null) return false;
   return untrustedFile(path, { uid: file.uid, mode: file.mode }, "token cache", uid) === undefined;
-}
-
-/**
- * Parses what `node:util`'s `parseArgs` (strict, positionals allowed) parses the same way:
- * `--name value`, `--name=value`, `-x value` of the table's flags. Anything else (an unknown
- * flag, a positional, `--`, a value that starts with `-`, grouped short flags, `--flag=` on a
- * boolean) gives undefined, and the full command parses it (and reports it) as always.
- *
- * @param argv the arguments
- * @param flags the command's table
- * @returns the values, or undefined
- * @example
- * ```ts
- * import { parseSimple } from "./token_from_cache.ts";
- * import { TOKEN_FLAGS } from "./token_request.ts";
- * console.log(parseSimple(["--scope", "a", "--scope=b", "-o", "json"], TOKEN_FLAGS));
- * // { scope: ["a", "b"], output: "json" }
- * ```
- */
-export function parseSimple(
-  argv: readonly string[],
-  flags: Readonly<Record<string, FlagSpec>>,
-): Parsed["values"] | undefined {
-  const shorts = new Map(
-    Object.entries(flags).filter(([, f]) => f.short).map(([name, f]) => [f.short!, name]),
-  );
-  const values: Parsed["values"] = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    let name: string | undefined;
-    let inline: string | undefined;
-    if (arg.startsWith("--") && arg.length > 2) {
-      const eq = arg.indexOf("=");
-      name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
-      inline = eq < 0 ? undefined : arg.slice(eq + 1);
-    } else if (/^-[^-]$/.test(arg)) {
-      name = shorts.get(arg[1]);
-    }
-    const spec = name === undefined ? undefined : flags[name];
-    if (!spec || name === undefined || !Object.hasOwn(flags, name)) return undefined;
-    if (spec.type === "boolean") {
-      if (inline !== undefined) return undefined;
-      values[name] = true;
-      continue;
-    }
-    let value = inline;
-    if (value === undefined) {
-      value = argv[++i];
-      if (value === undefined || value.startsWith("-")) return undefined;
-    }
-    if (spec.multiple) values[name] = [...(values[name] as string[] | undefined ?? []), value];
-    else values[name] = value;
-  }
-  return values;
-}
-
-/**
- * `path.posix.join`: the parts joined with `/`, then `.` and `..` segments and repeated
- * slashes resolved (a trailing slash kept), `.` for nothing.
- *
- * @param parts path segments
- * @returns the joined, normalized path
- * @example
- * ```ts
- * import { posixJoin } from "./token_from_cache.ts";
- * console.log(posixJoin("/home/me/", "./.cache", "entra-auth/../entra-auth", "x.json"));
- * // /home/me/.cache/entra-auth/x.json
- * ```
- */
-export function posixJoin(...parts: string[]): string {
-  const joined = parts.filter((p) => p.length > 0).join("/");
-  if (joined === "") return ".";
-  const absolute = joined.startsWith("/");
-  const out: string[] = [];
-  for (const segment of joined.split("/")) {
-    if (segment === "" || segment === ".") continue;
-    if (segment === "..") {
-      if (out.length > 0 && out[out.length - 1] !== "..") out.pop();
-      else if (!absolute) out.push("..");
-    } else out.push(segment);
-  }
-  let path = (absolute ? "/" : "") + out.join("/");
-  if (path === "") return absolute ? "/" : ".";
-  if (joined.endsWith("/") && path !== "/") path += "/";
-  return path;
 }
