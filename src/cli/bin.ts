@@ -40,7 +40,10 @@ async function fromCache(host: ProcessHost): Promise<number | undefined> {
     return undefined;
   }
   try {
-    if (!("output" in answer)) throw answer.failure;
+    if (!("output" in answer)) {
+      trace("a failure of the cache, reported");
+      throw answer.failure;
+    }
     trace("served from the cache");
     host.write(1, encoder.encode(answer.output));
     return 0;

@@ -10,7 +10,6 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, posix } from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "../../src/cli/args.ts";
-import { describeFailure } from "../../src/cli/exit_codes.ts";
 import { parseSimple } from "../../src/cli/flags.ts";
 import { posixJoin } from "../../src/cli/posix_path.ts";
 import { tokenFromCache } from "../../src/cli/token_from_cache.ts";
@@ -125,26 +124,42 @@ describe("entra-auth token from the cache (fast path)", { skip: windows }, () =>
     assert.ok("output" in await tokenFromCache(base, host));
   });
 
-  it("reads a keyring cache through the persistent cache, and reports its failures as the full command does", async () => {
-    const { dir, path } = await folderWith([{ who: user(1), scope: "Mail.Read" }]);
-    const noKeyring = { DBUS_SESSION_BUS_ADDRESS: "unix:path=/nonexistent/bus" };
-    const host = await hostFor(dir, noKeyring);
-    // A plaintext file in keyring mode is read (and encrypted on the next write): no key needed.
-    const args = tokenArgs(path, "--scope", "Mail.Read", "--cache", "keyring");
-    const fast = await tokenFromCache(args, host);
-    assert.deepEqual(fast, { output: `at-${user(1).username}-Mail.Read\n` });
-    // An encrypted file needs its key: no keyring is reachable here.
-    writeFileSync(path, new Uint8Array([...MAGIC, ...new Uint8Array(16).fill(7), 1, 2, 3]), {
-      mode: 0o600,
-    });
-    const failed = await tokenFromCache(args, host);
-    assert.ok("failure" in failed, JSON.stringify(failed));
-    const reported = describeFailure(failed.failure);
-    const full = await fullToken(args, host.env);
-    assert.equal(reported.code, full.code, full.err);
-    assert.equal(`entra-auth: ${reported.message}\n`, full.err);
-    assert.equal(full.code, 5);
-  });
+  it(
+    "reads a keyring cache through the persistent cache, and reports its failures as the full command does",
+    {
+      timeout: 120_000,
+    },
+    async () => {
+      const { dir, path } = await folderWith([{ who: user(1), scope: "Mail.Read" }]);
+      const host = await hostFor(dir);
+      // A plaintext file in keyring mode is read (and encrypted on the next write): no key needed.
+      const args = tokenArgs(path, "--scope", "Mail.Read", "--cache", "keyring");
+      const fast = await tokenFromCache(args, host);
+      assert.deepEqual(fast, { output: `at-${user(1).username}-Mail.Read\n` });
+      // An encrypted file needs its key, and no keyring is reachable (new processes: a bus
+      // connection is made once per process).
+      writeFileSync(path, new Uint8Array([...MAGIC, ...new Uint8Array(16).fill(7), 1, 2, 3]), {
+        mode: 0o600,
+      });
+      const env = {
+        HOME: dir,
+        ENTRA_AUTH_LOG: "startup",
+        DBUS_SESSION_BUS_ADDRESS: "unix:path=/nonexistent/bus",
+      };
+      const reported = await runCliProcess(["token", ...args], { env });
+      // A positional argument, which the full command ignores, makes the fast path give way.
+      const full = await runCliProcess(["token", "positional", ...args], { env });
+      assert.equal(full.code, 5, full.stderr);
+      assert.equal(reported.code, 5, reported.stderr);
+      const [fastTrace, fastError] = reported.stderr.split("\n");
+      const [fullTrace, fullError] = full.stderr.split("\n");
+      assert.equal(fastTrace, "entra-auth: startup: a failure of the cache, reported");
+      assert.equal(fullTrace, "entra-auth: startup: full command (arguments)");
+      assert.equal(fastError, fullError);
+      assert.match(fastError, /--cache plaintext/);
+      assert.equal(reported.stdout, "");
+    },
+  );
 
   it("reads settings as the commands do: flags, then environment, then the profile", async () => {
     const { dir, path } = await folderWith([{ who: user(1), scope: "Mail.Read" }]);
