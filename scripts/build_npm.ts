@@ -115,6 +115,35 @@ trimDeclarations(
 );
 for (const file of declarations.filter(isCli)) rmSync(file);
 
+// The command line's entry as one file holding the token fast path (src/cli/token_from_cache.ts
+// and the cache reader): Node and Bun then load one module instead of about thirty before
+// answering from the cache (Node about 13 ms sooner, Bun about 3 ms). What it loads only on
+// demand stays a module of its own, shared with the rest of the package: the full command line
+// (main.js), the keyring cache (persistence) and the exit codes (describeFailure must see the
+// same error classes as the persistent cache that threw).
+try {
+  const bin = join(out, "src", "cli", "bin.js");
+  execFileSync(join(root, "node_modules", ".bin", "esbuild"), [
+    bin,
+    "--bundle",
+    `--outfile=${bin}`,
+    "--allow-overwrite",
+    "--platform=node",
+    "--format=esm",
+    "--log-level=warning",
+    ...[
+      "./main.js",
+      "./exit_codes.js",
+      "../persistence/persistent_cache.js",
+      "../persistence/errors.js",
+      "../cache/plugin.js",
+    ].map((path) => `--external:${path}`),
+  ], { stdio: "inherit" });
+} catch {
+  console.error("build_npm: esbuild (bundling the command line's entry) failed");
+  process.exit(1);
+}
+
 const version = deno.version as string;
 const koffi = { koffi: dev.devDependencies.koffi as string };
 const common = {

@@ -23,7 +23,7 @@ import {
   createPersistentCache,
   type PersistentCacheOptions,
 } from "./persistence/persistent_cache.ts";
-import { checkRequest, requireAccount, silentAccount } from "./request_checks.ts";
+import { checkRequest, checkScopes, requireAccount, silentAccount } from "./request_checks.ts";
 import type { AccountInfo, AuthenticationResult } from "./result.ts";
 
 export { CONSOLE_WINDOW_HANDLE, type WindowHandle };
@@ -306,7 +306,7 @@ export class PublicClientApplication {
    */
   async acquireTokenInteractive(request: InteractiveRequest): Promise<AuthenticationResult> {
     checkRequest(request, "acquireTokenInteractive", ["openBrowser"]);
-    validateScopes(request.scopes);
+    checkScopes(request.scopes);
     const correlationId = request.correlationId ?? crypto.randomUUID();
     if (await this.#broker?.available(request.signal)) {
       try {
@@ -341,7 +341,7 @@ export class PublicClientApplication {
     checkRequest(request, "acquireTokenByDeviceCode", ["deviceCodeCallback"], [
       "deviceCodeCallback",
     ]);
-    validateScopes(request.scopes);
+    checkScopes(request.scopes);
     return await this.#network.acquireTokenByDeviceCode({
       ...request,
       correlationId: request.correlationId ?? crypto.randomUUID(),
@@ -361,7 +361,7 @@ export class PublicClientApplication {
    */
   async acquireTokenSilent(request: SilentRequest): Promise<AuthenticationResult> {
     checkRequest(request, "acquireTokenSilent");
-    validateScopes(request.scopes);
+    checkScopes(request.scopes);
     request = { ...request, account: silentAccount(request.account) };
     const correlationId = request.correlationId ?? crypto.randomUUID();
     if (request.account.nativeAccountId && await this.#broker?.available(request.signal)) {
@@ -489,18 +489,6 @@ function validateLimit(name: string, value: number | undefined): void {
     throw new EntraAuthError(
       "invalid_argument",
       `${name} must be a number of milliseconds from 1 to ${MAX_LIMIT_MS} (got ${String(value)}).`,
-    );
-  }
-}
-
-function validateScopes(scopes: readonly string[]): void {
-  if (
-    !Array.isArray(scopes) || scopes.length === 0
-    || scopes.some((s) => typeof s !== "string" || !s.trim())
-  ) {
-    throw new EntraAuthError(
-      "invalid_argument",
-      "scopes must be a non-empty array of scope strings",
     );
   }
 }

@@ -134,3 +134,26 @@ export function requireAccount(account: unknown, method: string): AccountInfo {
   }
   return account;
 }
+
+/**
+ * Requires a non-empty array of non-blank scope strings.
+ *
+ * @param scopes what the app passed
+ * @throws EntraAuthError `invalid_argument`
+ * @example
+ * ```ts
+ * import { checkScopes } from "./request_checks.ts";
+ * checkScopes(["User.Read"]);
+ * ```
+ */
+export function checkScopes(scopes: readonly string[]): void {
+  if (
+    !Array.isArray(scopes) || scopes.length === 0
+    || scopes.some((s) => typeof s !== "string" || !s.trim())
+  ) {
+    throw new EntraAuthError(
+      "invalid_argument",
+      "scopes must be a non-empty array of scope strings",
+    );
+  }
+}

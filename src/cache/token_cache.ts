@@ -383,6 +383,10 @@ export class TokenCache {
       const homeTenant = lower(first.home_account_id.split(".")[1] ?? "");
       const entity = entries.find((a) => lower(a.realm) === homeTenant) ?? first;
       const realm = SEP + lower(entity.realm);
+      if (filter.idTokenClaims === false) {
+        out.push(accountInfoFrom(entity));
+        continue;
+      }
       const idKeys = filter.clientId
         ? store.idt.get(group + SEP + lower(filter.clientId) + realm)
         : store.idtByRealm.get(group + realm);

@@ -87,6 +87,11 @@ export interface AccountFilter {
   homeAccountId?: string;
   /** Any alias of the cloud. */
   environment?: string;
+  /**
+   * `false` leaves `idTokenClaims` out: no id token is decoded (choosing an account by
+   * username or home account id needs none). Default `true`.
+   */
+  idTokenClaims?: boolean;
 }
 
 /** What `saveTokenResponse` stored. */

@@ -1,85 +1,22 @@
 /**
- * The command line's flags: one table per command, parsed with `node:util`'s `parseArgs`
- * (the same in Deno, Bun and Node), and the help text made from the same table.
+ * The command line's flags: one table per command (`flags.ts`), parsed with `node:util`'s
+ * `parseArgs` (the same in Deno, Bun and Node).
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
-import type { SettingFlags } from "./config.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
+import type { FlagSpec, Parsed } from "./flags.ts";
 
-/** One flag: its type, short form, the value's name and its help line. */
-export interface FlagSpec {
-  type: "string" | "boolean";
-  short?: string;
-  multiple?: boolean;
-  value?: string;
-  help: string;
-}
-
-/** The flags every command that signs in takes. */
-export const SETTING_FLAGS: Record<string, FlagSpec> = {
-  "client-id": {
-    type: "string",
-    value: "ID",
-    help: "your app registration's client id (ENTRA_AUTH_CLIENT_ID)",
-  },
-  "tenant": { type: "string", value: "TENANT", help: "tenant id or domain (ENTRA_AUTH_TENANT_ID)" },
-  "authority": {
-    type: "string",
-    value: "URL",
-    help:
-      "authority URL, default https://login.microsoftonline.com/organizations (ENTRA_AUTH_AUTHORITY)",
-  },
-  "profile": {
-    type: "string",
-    value: "NAME",
-    help: "a profile of the config file (ENTRA_AUTH_PROFILE)",
-  },
-  "broker": {
-    type: "string",
-    value: "auto|on|off",
-    help: "use the OS broker: auto (default), on (required), off",
-  },
-  "cache": {
-    type: "string",
-    value: "keyring|plaintext|none",
-    help: "token cache: keyring-encrypted (default), plaintext file, or none (ENTRA_AUTH_CACHE)",
-  },
-  "cache-path": { type: "string", value: "FILE", help: "the cache file (ENTRA_AUTH_CACHE_PATH)" },
-  "known-authority-host": {
-    type: "string",
-    multiple: true,
-    value: "HOST",
-    help: "treat HOST (host[:port]) as Entra ID (sovereign clouds, emulators)",
-  },
-  "no-validate-authority": { type: "boolean", help: "skip instance discovery for unknown hosts" },
-  "timeout": {
-    type: "string",
-    value: "SECONDS",
-    help: "how long a sign-in may take (default 600)",
-  },
-  "verbose": { type: "boolean", short: "v", help: "print what happens, to stderr" },
-  "help": { type: "boolean", short: "h", help: "show this help" },
-};
-
-/** Flags of the commands that get tokens. */
-export const SIGN_IN_FLAGS: Record<string, FlagSpec> = {
-  "account": {
-    type: "string",
-    value: "USER",
-    help: "the account (username), when several are signed in",
-  },
-  "device-code": { type: "boolean", help: "sign in with a device code instead of a browser" },
-  "no-interactive": { type: "boolean", help: "never prompt: fail with exit code 3 instead" },
-};
-
-/** The parsed command line of one command. */
-export interface Parsed {
-  values: Record<string, string | boolean | string[] | undefined>;
-  positionals: string[];
-}
+export {
+  type FlagSpec,
+  helpText,
+  type Parsed,
+  SETTING_FLAGS,
+  settingFlags,
+  SIGN_IN_FLAGS,
+} from "./flags.ts";
 
 /**
  * Parses `argv` against `flags`; unknown flags are usage errors that name the command's help.
@@ -115,45 +52,4 @@ export function parse(command: string, argv: string[], flags: Record<string, Fla
     const what = (err as Error).message.replace(/\s*\n\s*/g, " ").trim();
     throw new CliError(EXIT.usage, `${what} (see entra-auth ${command} --help)`);
   }
-}
-
-/** The setting flags out of parsed values. */
-export function settingFlags(values: Parsed["values"]): SettingFlags {
-  const s = (name: string) => values[name] as string | undefined;
-  return {
-    clientId: s("client-id"),
-    tenant: s("tenant"),
-    authority: s("authority"),
-    profile: s("profile"),
-    broker: s("broker"),
-    cache: s("cache"),
-    cachePath: s("cache-path"),
-    knownAuthorityHosts: values["known-authority-host"] as string[] | undefined,
-    validateAuthority: values["no-validate-authority"] ? false : undefined,
-    timeoutSeconds: s("timeout"),
-  };
-}
-
-/**
- * A command's help: usage, what it does, its flags, an example.
- *
- * @param usage the usage line
- * @param summary what it does
- * @param flags its flags
- * @param examples example lines
- * @returns the help text
- */
-export function helpText(
-  usage: string,
-  summary: string,
-  flags: Record<string, FlagSpec>,
-  examples: string[],
-): string {
-  const rows = Object.entries(flags).map(([name, f]) => {
-    const left = `${f.short ? `-${f.short}, ` : "    "}--${name}${f.value ? ` ${f.value}` : ""}`;
-    return `  ${left.padEnd(38)} ${f.help}`;
-  });
-  return `Usage: ${usage}\n\n${summary}\n\nOptions:\n${rows.join("\n")}\n\nExamples:\n${
-    examples.map((e) => `  ${e}`).join("\n")
-  }\n`;
 }

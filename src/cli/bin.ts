@@ -3,6 +3,11 @@
  * The `entra-auth` executable: `npx entra-auth`, `bunx entra-auth`,
  * `deno run -A jsr:@entra-auth/core/cli`.
  *
+ * `entra-auth token` and `kube` are first answered from the persistent cache by a fast path
+ * that loads only the cache reader (`token_from_cache.ts`); everything else, and every token
+ * the cache cannot give, goes to the full command line (`main.ts`), loaded only then.
+ * `ENTRA_AUTH_LOG=startup` says on stderr which of the two served the call.
+ *
  * @example
  * ```sh
  * entra-auth token --client-id "$APP" --resource https://management.azure.com
@@ -11,9 +16,61 @@
  * @module
  */
 
-import process from "node:process";
-import { runCli } from "./main.ts";
+import { type ProcessHost, processHost } from "../../ffi/host.ts";
 
+/**
+ * Answers `entra-auth token` or `kube` from the cache: the exit code, or undefined when the full
+ * command must run. Failures end as the full command ends them: one line, a documented code.
+ */
+async function fromCache(host: ProcessHost): Promise<number | undefined> {
+  const encoder = new TextEncoder();
+  const trace = (text: string) => {
+    if (!/\bstartup\b/.test(host.env.ENTRA_AUTH_LOG ?? "")) return;
+    try {
+      host.write(2, encoder.encode(`entra-auth: startup: ${text}\n`));
+    } catch {
+      // stderr is closed: nothing to tell
+    }
+  };
+  const { kubeFromCache, tokenFromCache } = await import("./token_from_cache.ts");
+  const [command, ...argv] = host.args;
+  const answer = await (command === "token" ? tokenFromCache : kubeFromCache)(argv, host);
+  if ("reason" in answer) {
+    trace(`full command (${answer.reason})`);
+    return undefined;
+  }
+  try {
+    if (!("output" in answer)) {
+      trace("a failure of the cache, reported");
+      throw answer.failure;
+    }
+    trace("served from the cache");
+    host.write(1, encoder.encode(answer.output));
+    return 0;
+  } catch (err) {
+    const { describeFailure } = await import("./exit_codes.ts");
+    const { code, message } = describeFailure(err);
+    try {
+      host.write(2, encoder.encode(`entra-auth: ${message}\n`));
+    } catch {
+      // stderr is closed too
+    }
+    return code;
+  }
+}
+
+let host: ProcessHost | undefined;
+try {
+  host = await processHost();
+} catch {
+  // e.g. Deno without --allow-env: the full command reports it as it always has.
+}
+if (host && ["token", "kube", "get-token"].includes(host.args[0])) {
+  const code = await fromCache(host);
+  if (code !== undefined) host.exit(code);
+}
+const { default: process } = await import("node:process");
+const { runCli } = await import("./main.ts");
 const code = await runCli(process.argv.slice(2));
 // Pending broker work (a call abandoned on Ctrl-C) must not keep the command alive.
 process.exit(code);

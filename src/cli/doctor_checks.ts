@@ -317,18 +317,15 @@ async function keyringCheck(
   // The key is looked up as sign-in looks it up; then the cache is read (and decrypted)
   // through the same code.
   try {
-    const path = settings?.cachePath ?? defaultCachePath();
-    const { openKeySource } = await import("../persistence/key_source.ts");
-    const source = await openKeySource("token_cache", path);
-    await withTimeout(source.load(), 10_000, "the keyring");
     const { createPersistentCache } = await import("../persistence/persistent_cache.ts");
     const { TokenCache } = await import("../cache/token_cache.ts");
     const plugin = createPersistentCache({
       encryption: "keyring",
-      path,
+      path: settings?.cachePath,
       onCorrupt: "throw",
       logger: { loggerCallback: () => {} },
     });
+    await withTimeout(plugin.checkKeyring(), 10_000, "the keyring");
     await withTimeout(
       Promise.resolve(
         plugin.beforeCacheAccess({ tokenCache: new TokenCache(), cacheHasChanged: false }),

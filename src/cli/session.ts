@@ -19,7 +19,6 @@ import { dirname } from "node:path";
 import { CONSOLE_WINDOW_HANDLE } from "../broker/broker_client.ts";
 import { withCache } from "../cache/plugin.ts";
 import { EntraAuthError, InteractionRequiredError } from "../errors.ts";
-import type { LogLevel } from "../logger.ts";
 import { defaultCachePath } from "../persistence/location.ts";
 import { createPersistentCache, type PersistentCache } from "../persistence/persistent_cache.ts";
 import { PublicClientApplication } from "../public_client_application.ts";
@@ -29,6 +28,10 @@ import { type CliSettings, resolveSettings, type SettingFlags } from "./config.t
 import { detectEnvironment } from "./environment.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import type { CliIo } from "./io.ts";
+import { cliLogger } from "./logging.ts";
+import { pickAccount } from "./pick_account.ts";
+
+export { pickAccount } from "./pick_account.ts";
 
 /** What a command asks a token for. */
 export interface TokenQuery {
@@ -65,13 +68,7 @@ export class CliSession {
     this.settings = settings;
     this.#io = io;
     // ENTRA_AUTH_LOG=broker also forwards MSALRuntime's own lines (to stderr, never stdout).
-    const brokerLogs = /\bbroker\b/.test(io.env.ENTRA_AUTH_LOG ?? "");
-    const logger = {
-      level: (verbose || brokerLogs ? "verbose" : "warning") as LogLevel,
-      brokerLogs,
-      loggerCallback: (level: LogLevel, message: string) =>
-        io.err(`entra-auth: ${level}: ${message}\n`),
-    };
+    const logger = cliLogger(io.env, verbose, io.err);
     if (settings.cache !== "none") {
       this.#plugin = createPersistentCache({
         encryption: settings.cache,
@@ -241,14 +238,7 @@ export class CliSession {
 
   async #interactive(query: TokenQuery): Promise<AuthenticationResult> {
     // A sign-in whose tokens cannot be kept is lost: check the keyring before asking the user.
-    if (this.settings.cache === "keyring") {
-      const { openKeySource } = await import("../persistence/key_source.ts");
-      const source = await openKeySource(
-        "token_cache",
-        this.settings.cachePath ?? defaultCachePath(),
-      );
-      await source.load();
-    }
+    await this.#plugin?.checkKeyring();
     const env = detectEnvironment(this.#io.env);
     if (!query.deviceCode && (await this.#brokerInUse())) {
       try {
@@ -402,31 +392,6 @@ export function sessionFor(
   values: Record<string, unknown>,
 ): CliSession {
   return new CliSession(resolveSettings(flags, ctx.io.env), ctx.io, Boolean(values.verbose));
-}
-
-/**
- * The account a command works with: the one named (username or home account id), else the
- * only one.
- *
- * @param accounts the candidates
- * @param wanted a username or home account id
- * @returns the account, or undefined when none matches or there is none
- * @throws CliError when several accounts are signed in and none was named
- */
-export function pickAccount(accounts: AccountInfo[], wanted?: string): AccountInfo | undefined {
-  if (wanted) {
-    const w = wanted.toLowerCase();
-    return accounts.find((a) => a.username.toLowerCase() === w || a.homeAccountId === wanted);
-  }
-  const distinct = [...new Map(accounts.map((a) => [a.homeAccountId, a])).values()];
-  if (distinct.length > 1) {
-    throw new CliError(
-      EXIT.usage,
-      `${distinct.length} accounts are signed in: choose one with --account <username> `
-        + `(${distinct.map((a) => a.username).join(", ")})`,
-    );
-  }
-  return distinct[0];
 }
 
 function base64url(text: string): string {

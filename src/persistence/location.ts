@@ -10,6 +10,7 @@ import { realpath } from "node:fs/promises";
 import { homedir, platform } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import process from "node:process";
+import { cachePathIn } from "./cache_path.ts";
 
 /** What the default location depends on (all read from the process when omitted). */
 export interface LocationInputs {
@@ -34,19 +35,12 @@ export interface LocationInputs {
  * ```
  */
 export function defaultCachePath(name = "token_cache", inputs: LocationInputs = {}): string {
-  const os = inputs.platform ?? platform();
-  const env = inputs.env ?? process.env;
-  const home = inputs.home ?? homedir();
-  const file = `${name.replace(/[^\w.-]/g, "_")}.json`;
-  if (os === "win32") {
-    const base = env.LOCALAPPDATA || join(home, "AppData", "Local");
-    return join(base, "entra-auth", file);
-  }
-  if (os === "darwin") return join(home, "Library", "Caches", "entra-auth", file);
-  const xdg = env.XDG_CACHE_HOME;
-  // The XDG spec: a relative value is invalid and must be ignored.
-  const base = xdg && xdg.startsWith("/") ? xdg : join(home, ".cache");
-  return join(base, "entra-auth", file);
+  return cachePathIn(name, {
+    platform: inputs.platform ?? platform(),
+    env: inputs.env ?? process.env,
+    home: inputs.home ?? homedir(),
+    join,
+  });
 }
 
 /**

@@ -8,13 +8,9 @@
 
 import { platform } from "node:os";
 import process from "node:process";
-import { PersistentCacheError } from "./errors.ts";
+import { type OwnedStats, untrustedFile } from "./trust.ts";
 
-/** The parts of `fs.Stats` checked. */
-export interface OwnedStats {
-  uid: number | bigint;
-  mode: number | bigint;
-}
+export type { OwnedStats } from "./trust.ts";
 
 /**
  * Throws unless the file belongs to this user and only its owner may write it. No-op on
@@ -33,24 +29,6 @@ export interface OwnedStats {
  */
 export function checkOwnership(path: string, info: OwnedStats, what: string): void {
   if (platform() === "win32" || typeof process.getuid !== "function") return;
-  const uid = process.getuid();
-  const owner = Number(info.uid);
-  const mode = Number(info.mode);
-  if (owner !== uid) {
-    throw new PersistentCacheError(
-      "insecure_file",
-      `The ${what} ${path} belongs to another user (uid ${owner}, this process runs as uid `
-        + `${uid}); it is not trusted. Remove it (or have its owner remove it), or choose a `
-        + "cache path in a folder only you can write.",
-      { path },
-    );
-  }
-  if ((mode & 0o022) !== 0) {
-    throw new PersistentCacheError(
-      "insecure_file",
-      `The ${what} ${path} is writable by others (mode ${(mode & 0o777).toString(8)}); it is `
-        + `not trusted. Check where it came from, then \`chmod 600 ${path}\` or remove it.`,
-      { path },
-    );
-  }
+  const problem = untrustedFile(path, info, what, process.getuid());
+  if (problem) throw problem;
 }

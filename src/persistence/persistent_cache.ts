@@ -245,6 +245,26 @@ export class PersistentCache implements CachePlugin {
   }
 
   /**
+   * Checks that the keyring holding this cache's keys can be reached (and is unlocked), by a
+   * look-up as reading the file would make: before an interactive sign-in whose tokens
+   * could not be kept otherwise, or to diagnose. Nothing is created or changed. A plaintext
+   * cache needs no keyring: it resolves at once.
+   *
+   * @throws PersistentCacheError `keyring_unavailable`, `keyring_locked`, `keyring_error`
+   * @example
+   * ```ts ignore
+   * import { createPersistentCache } from "@entra-auth/core";
+   * const cache = createPersistentCache({ encryption: "keyring" });
+   * await cache.checkKeyring(); // throws, naming the fix, when no keyring is reachable
+   * ```
+   */
+  async checkKeyring(): Promise<void> {
+    if (this.#options.encryption !== "keyring") return;
+    const source = await this.#keys.source();
+    await source.load();
+  }
+
+  /**
    * Removes the cache file, its `.corrupt-*` backups and the key(s) this process knows it
    * by (sign-out of every account, or a reset). Other processes start afresh on their next
    * access.

@@ -427,6 +427,17 @@ describe("accounts", () => {
     assert.ok(cache.getAccounts({ clientId: CLIENT })[0].idTokenClaims);
   });
 
+  it("leaves the id token claims out when asked (the same accounts, nothing decoded)", () => {
+    const cache = new TokenCache({ now });
+    cache.saveTokenResponse(tokenResponse(u1), requestContext());
+    cache.saveTokenResponse(tokenResponse(user(2)), requestContext());
+    const full = cache.getAccounts({ clientId: CLIENT });
+    const bare = cache.getAccounts({ clientId: CLIENT, idTokenClaims: false });
+    assert.equal(bare.length, 2);
+    assert.ok(full.every((a) => a.idTokenClaims));
+    assert.deepEqual(bare, full.map(({ idTokenClaims: _, ...rest }) => rest));
+  });
+
   it("removeAccount removes the account in every realm and alias with all its tokens", () => {
     const cache = new TokenCache({ now });
     const { account } = cache.saveTokenResponse(tokenResponse(u1, { foci: "1" }), requestContext());

@@ -71,13 +71,21 @@ describe("entra-auth through the broker", { skip: brokerSkip }, () => {
     assert.equal(second.stdout, first.stdout, "the cached token");
     assert.equal((await requests()).length, 0, "the broker was not asked at all");
     // Served from the cache, it loads neither the broker library (a missing one would fail
-    // with --broker on) nor anything that reaches the network (there is none here).
+    // with --broker on) nor anything that reaches the network (there is none here): the fast
+    // path reads the keyring-encrypted cache.
     const third = await runCli(
       ["token", ...base, "--scope", "User.Read", "--no-interactive", "--broker", "on"],
-      { env: { ...env, ENTRA_AUTH_MSALRUNTIME_PATH: "/nonexistent/libmsalruntime.so" } },
+      {
+        env: {
+          ...env,
+          ENTRA_AUTH_MSALRUNTIME_PATH: "/nonexistent/libmsalruntime.so",
+          ENTRA_AUTH_LOG: "startup",
+        },
+      },
     );
     assert.equal(third.code, 0, third.stderr);
     assert.equal(third.stdout, first.stdout);
+    assert.equal(third.stderr, "entra-auth: startup: served from the cache\n");
   });
 
   it("signs in through the broker's window with login, then serves token from the cache", {

@@ -4,30 +4,13 @@
  * @module
  */
 
-import type { AuthenticationResult } from "../../result.ts";
-import { helpText, parse, SETTING_FLAGS, settingFlags, SIGN_IN_FLAGS } from "../args.ts";
+import { helpText, parse, SETTING_FLAGS, settingFlags } from "../args.ts";
 import { CliError, EXIT } from "../exit_codes.ts";
 import type { CommandContext } from "../main.ts";
 import { sessionFor } from "../session.ts";
+import { OUTPUTS, scopesOf, TOKEN_FLAGS, tokenOutput } from "../token_request.ts";
 
-const TOKEN_FLAGS = {
-  "scope": {
-    type: "string",
-    multiple: true,
-    value: "SCOPE",
-    help: "a scope to ask for (repeatable)",
-  },
-  "resource": { type: "string", value: "URI", help: "a resource: asks for <URI>/.default" },
-  "output": {
-    type: "string",
-    short: "o",
-    value: "token|json|header",
-    help: "bare token (default), JSON as az account get-access-token, or an Authorization header",
-  },
-  "force-refresh": { type: "boolean", help: "get a new token even if one is cached" },
-  ...SIGN_IN_FLAGS,
-  ...SETTING_FLAGS,
-} as const;
+export { azShape, scopesOf } from "../token_request.ts";
 
 const LOGIN_FLAGS = {
   "scope": {
@@ -63,39 +46,6 @@ export const LOGIN_HELP: string = helpText(
   ["entra-auth login --client-id $APP --tenant contoso.com", "entra-auth login --device-code"],
 );
 
-/**
- * The scopes of `--scope` and `--resource`. A resource is taken as given, as the Azure CLI
- * does: `https://management.core.windows.net/` (ARM's identifier, with its slash) becomes
- * `https://management.core.windows.net//.default`, whose tokens carry that audience.
- */
-export function scopesOf(values: Record<string, unknown>): string[] {
-  const scopes = [...(values.scope as string[] | undefined ?? [])];
-  const resource = values.resource as string | undefined;
-  if (resource) scopes.push(`${resource}/.default`);
-  return scopes;
-}
-
-/**
- * The JSON `az account get-access-token` prints, for tools that parse it.
- *
- * @param result the token
- * @returns the object to print
- */
-export function azShape(result: AuthenticationResult): Record<string, unknown> {
-  const d = result.expiresOn;
-  const pad = (n: number, w = 2) => String(n).padStart(w, "0");
-  // az prints local time without a zone, with microseconds.
-  const local = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} `
-    + `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.000000`;
-  return {
-    accessToken: result.accessToken,
-    expiresOn: local,
-    expires_on: Math.floor(d.getTime() / 1000),
-    tenant: result.tenantId,
-    tokenType: result.tokenType,
-  };
-}
-
 /** `entra-auth token`. */
 export async function tokenCommand(ctx: CommandContext, argv: string[]): Promise<number> {
   const { values } = parse("token", argv, TOKEN_FLAGS);
@@ -108,7 +58,7 @@ export async function tokenCommand(ctx: CommandContext, argv: string[]): Promise
     throw new CliError(EXIT.usage, "name what the token is for: --scope SCOPE or --resource URI");
   }
   const output = (values.output as string | undefined) ?? "token";
-  if (!["token", "json", "header"].includes(output)) {
+  if (!OUTPUTS.includes(output)) {
     throw new CliError(EXIT.usage, `--output must be token, json or header (got "${output}")`);
   }
   const session = sessionFor(ctx, settingFlags(values), values);
@@ -121,9 +71,7 @@ export async function tokenCommand(ctx: CommandContext, argv: string[]): Promise
       forceRefresh: Boolean(values["force-refresh"]),
       signal: ctx.signal,
     });
-    if (output === "json") ctx.io.out(`${JSON.stringify(azShape(result), null, 2)}\n`);
-    else if (output === "header") ctx.io.out(`Authorization: ${result.authorizationHeader}\n`);
-    else ctx.io.out(`${result.accessToken}\n`);
+    ctx.io.out(tokenOutput(output, result));
     return EXIT.ok;
   } finally {
     await session.close();
