@@ -64,12 +64,13 @@ Deno users of JSR import the same modules from \`@entra-auth/core/testing/entra-
 `;
 
 const CLI_README = `
-The \`entra-auth\` command line: sign in (through the OS broker, a browser or a device code)
+The code of the \`entra-auth\` command line (installed with the \`entra-auth\` package, as an
+optional dependency; alone, its command is \`entra-auth-cli\`): sign in (through the OS broker, a browser or a device code)
 and print access tokens for scripts, \`git\` and \`kubectl\`.
 
 \`\`\`sh
-npx entra-auth-cli login --client-id <your app> --tenant contoso.com
-npm install --global entra-auth-cli && entra-auth token --help
+npx entra-auth login --client-id <your app> --tenant contoso.com
+npm install --global entra-auth && entra-auth token --help
 \`\`\`
 
 Deno: \`deno run -A jsr:@entra-auth/core/cli\`.
@@ -225,9 +226,15 @@ writeJson(join(out, "package.json"), {
 mkdirSync(join(out, "bin"), { recursive: true });
 writeFileSync(join(out, "bin", "entra-auth.js"), CLI_SHIM);
 chmodSync(join(out, "bin", "entra-auth.js"), 0o755);
-for (const file of ["README.md", "CHANGELOG.md", "LICENSE"]) {
-  copyFileSync(join(root, file), join(out, file));
-}
+for (const file of ["CHANGELOG.md", "LICENSE"]) copyFileSync(join(root, file), join(out, file));
+// The README for users: the contributors' section (clone, demo, test suite) is the repository's.
+writeFileSync(
+  join(out, "README.md"),
+  readFileSync(join(root, "README.md"), "utf8").replace(
+    /\n## For contributors\n[\s\S]*?(?=\n## )/,
+    "",
+  ),
+);
 
 // The companion packages are built into npm/node_modules/, where Node finds them from the
 // compiled examples and tests as it would in a user's project.
