@@ -17,18 +17,17 @@
  * @module
  */
 
-import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer as createHttp, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttps } from "node:https";
 import { connect, type Server, type Socket } from "node:net";
-import { join } from "node:path";
 import {
   createEntraEmulator,
   DEFAULT_CLOUDS,
   TEST_CLIENT_ID,
   TEST_TENANT_ID,
 } from "../../src/testing/entra_emulator/mod.ts";
+import { makeLoopbackCertificate } from "../../tests/support/azurite.ts";
 
 /** The Azure CLI's public client id (MSAL's `client_id` in every `az` sign-in). */
 export const AZURE_CLI_CLIENT_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
@@ -60,67 +59,11 @@ export interface AzStandins {
 }
 
 function makeCertificate(dir: string): { caFile: string; cert: string; key: string; } {
-  const file = (name: string) => join(dir, name);
-  const run = (args: string[]) => execFileSync("openssl", args, { stdio: "ignore" });
-  run([
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-days",
-    "2",
-    "-subj",
-    "/CN=entra-auth bench CA",
-    "-keyout",
-    file("ca-key.pem"),
-    "-out",
-    file("ca.pem"),
-    "-addext",
-    "basicConstraints=critical,CA:TRUE",
-    "-addext",
-    "keyUsage=critical,keyCertSign",
-  ]);
-  run([
-    "req",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-subj",
-    "/CN=127.0.0.1",
-    "-keyout",
-    file("key.pem"),
-    "-out",
-    file("cert.csr"),
-  ]);
-  writeFileSync(
-    file("cert.ext"),
-    "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n"
-      + "extendedKeyUsage=serverAuth\n"
-      + "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:login.microsoftonline.com,"
-      + `DNS:${AZ_LOGIN_HOST}\n`,
-  );
-  run([
-    "x509",
-    "-req",
-    "-in",
-    file("cert.csr"),
-    "-CA",
-    file("ca.pem"),
-    "-CAkey",
-    file("ca-key.pem"),
-    "-CAcreateserial",
-    "-days",
-    "2",
-    "-extfile",
-    file("cert.ext"),
-    "-out",
-    file("cert.pem"),
-  ]);
+  const files = makeLoopbackCertificate(dir, ["login.microsoftonline.com", AZ_LOGIN_HOST]);
   return {
-    caFile: file("ca.pem"),
-    cert: readFileSync(file("cert.pem"), "utf8"),
-    key: readFileSync(file("key.pem"), "utf8"),
+    caFile: files.caFile,
+    cert: readFileSync(files.certFile, "utf8"),
+    key: readFileSync(files.keyFile, "utf8"),
   };
 }
 

@@ -28,10 +28,13 @@ export interface Azurite {
  * in DENO_CERT); serve `certFile` with `keyFile`.
  *
  * @param dir where to write `ca.pem`, `cert.pem` and `key.pem`
+ * @param dnsNames more host names the server certificate is for (besides 127.0.0.1 and
+ *   localhost)
  * @returns the paths
  */
 export function makeLoopbackCertificate(
   dir: string,
+  dnsNames: readonly string[] = [],
 ): { caFile: string; certFile: string; keyFile: string; } {
   const caFile = join(dir, "ca.pem");
   const caKey = join(dir, "ca-key.pem");
@@ -71,9 +74,11 @@ export function makeLoopbackCertificate(
     "-out",
     csr,
   ]);
+  const names = ["localhost", ...dnsNames].map((name) => `DNS:${name}`).join(",");
   writeFileSync(
     ext,
-    "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n",
+    "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n"
+      + `extendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,${names}\n`,
   );
   run([
     "x509",
