@@ -118,7 +118,17 @@ export default {
   checkers: [],
   tempDirName: `.tmp/stryker/${name}`,
   cleanTempDir: true,
-  ignorePatterns: ["npm", ".build", ".tmp", "bench", "tests/native/build", "reports", "*.log"],
+  // .cache holds the Wine environment (scripts/wine/setup.sh): 1.5 GB, with device links.
+  ignorePatterns: [
+    "npm",
+    ".build",
+    ".tmp",
+    ".cache",
+    "bench",
+    "tests/native/build",
+    "reports",
+    "*.log",
+  ],
   reporters: ["clear-text", "progress-append-only", "json", "html"],
   jsonReporter: { fileName: `.tmp/mutation/${name}.json` },
   htmlReporter: { fileName: `.tmp/mutation/${name}.html` },
