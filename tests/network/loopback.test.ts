@@ -6,6 +6,7 @@ import { describe, it } from "node:test";
 import { EntraAuthError } from "../../src/errors.ts";
 import { browserCommand } from "../../src/network/browser.ts";
 import { startLoopbackServer } from "../../src/network/loopback_server.ts";
+import { runFixture } from "../support/fixtures.ts";
 
 /** GET over a fresh connection (no keep-alive pooling): status and body, or the socket error code. */
 function get(
@@ -154,6 +155,19 @@ describe("loopback redirect server", () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe("the wait's time limit", { timeout: 60_000 }, () => {
+  it("is cleared when the redirect arrives: the process ends by itself, not at the limit", async () => {
+    // The fixture waits under a 10-minute limit; a timer left running would keep it alive
+    // until this test kills it (after 30 s).
+    const result = await runFixture("loopback_wait", [], { timeoutMs: 30_000 });
+    assert.equal(result.signal, null, `killed: the process did not end by itself ${result.stderr}`);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(JSON.parse(result.stdout.trim().split("\n").at(-1) ?? ""), {
+      code: "the-code",
+    });
   });
 });
 
