@@ -39,6 +39,7 @@ export const MODULES = {
       "tests/cache/format.test.ts",
       "tests/cache/lookup.test.ts",
       "tests/cache/token_cache_edges.test.ts",
+      "tests/cache/token_cache_api.test.ts",
       "tests/flows/foci.test.ts",
     ],
   },
