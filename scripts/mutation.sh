@@ -4,6 +4,8 @@
 #   bash scripts/mutation.sh                 # every module, most security-critical first
 #   bash scripts/mutation.sh loopback cache  # the named modules only
 #   MUTATION_BUDGET_MIN=20 bash scripts/mutation.sh persistence_lock
+#   MUTATION_MUTATE=src/persistence/lock.ts:200-378 bash scripts/mutation.sh persistence_lock
+#                                            # a second pass on those lines only (.ranges.*)
 #
 # Modules (scripts/stryker.conf.mjs): pkce validate token_endpoint loopback cache
 # persistence_lock persistence_merge cache_store persistence cache_rest broker completion.
@@ -26,24 +28,25 @@ mkdir -p .tmp/mutation
 
 status=0
 for module in "${modules[@]}"; do
-  echo "== mutation testing: $module (budget ${budget_min} min)"
-  rm -f ".tmp/mutation/$module.json"
+  report=".tmp/mutation/$module${MUTATION_MUTATE:+.ranges}"
+  echo "== mutation testing: $module${MUTATION_MUTATE:+ ($MUTATION_MUTATE)} (budget ${budget_min} min)"
+  rm -f "$report.json"
   set +e
   MUTATION_MODULE="$module" timeout --signal=INT --kill-after=30 \
     "$((budget_min * 60))" "$stryker" run scripts/stryker.conf.mjs 2>&1 \
-    | tee ".tmp/mutation/$module.log" | grep -vE "^\s+at |Mutation testing [0-9]+%" 
+    | tee "$report.log" | grep -vE "^\s+at |Mutation testing [0-9]+%" 
   rc=${PIPESTATUS[0]}
   set -e
   if [ "$rc" -eq 124 ] || [ "$rc" -eq 130 ]; then
     echo "== $module: stopped (time budget of ${budget_min} min spent, or interrupted)"
-    echo "   progress when stopped: $(grep -E 'Mutation testing [0-9]+%' ".tmp/mutation/$module.log" | tail -1)"
+    echo "   progress when stopped: $(grep -E 'Mutation testing [0-9]+%' "$report.log" | tail -1)"
     status=1
   elif [ "$rc" -ne 0 ]; then
-    echo "== $module: stryker exited with $rc (see .tmp/mutation/$module.log)"
+    echo "== $module: stryker exited with $rc (see $report.log)"
     status=1
   fi
-  if [ -f ".tmp/mutation/$module.json" ]; then
-    node scripts/mutation_score.mjs ".tmp/mutation/$module.json"
+  if [ -f "$report.json" ]; then
+    node scripts/mutation_score.mjs "$report.json"
   fi
 done
 exit "$status"

@@ -31,7 +31,11 @@ export const MODULES = {
   },
   loopback: {
     mutate: ["src/network/loopback_server.ts"],
-    tests: ["tests/network/loopback.test.ts", "tests/network/loopback_guards.test.ts"],
+    tests: [
+      "tests/network/loopback.test.ts",
+      "tests/network/loopback_guards.test.ts",
+      "tests/network/loopback_hostile.test.ts",
+    ],
   },
   cache: {
     mutate: ["src/cache/token_cache.ts", "src/cache/keys.ts"],
@@ -103,6 +107,11 @@ const module = MODULES[name];
 if (!module) {
   throw new Error(`unknown MUTATION_MODULE ${name}: one of ${Object.keys(MODULES).join(", ")}`);
 }
+// A second pass on some lines only (e.g. a first run's survivors, or what a time budget left
+// untested): MUTATION_MUTATE="src/x.ts:10-20,src/x.ts:40-40" (Stryker's `file:lines` ranges).
+// Its reports are named <module>.ranges.* so that they do not replace the complete run's.
+const ranges = process.env.MUTATION_MUTATE?.split(",").map((r) => r.trim()).filter(Boolean);
+const report = `.tmp/mutation/${name}${ranges?.length ? ".ranges" : ""}`;
 // A command to run each test run under, e.g. "scripts/with-broker.sh -- " (absolute path).
 const wrap = process.env.MUTATION_WRAP ?? "";
 
@@ -110,19 +119,19 @@ const wrap = process.env.MUTATION_WRAP ?? "";
 export default {
   testRunner: "command",
   commandRunner: { command: `${wrap}${deno} ${module.tests.join(" ")}` },
-  mutate: module.mutate,
+  mutate: ranges?.length ? ranges : module.mutate,
   coverageAnalysis: "off",
   concurrency: Number(process.env.MUTATION_CONCURRENCY ?? 1),
   timeoutMS: 10_000,
   timeoutFactor: 2,
   disableTypeChecks: false,
   checkers: [],
-  tempDirName: `.tmp/stryker/${name}`,
+  tempDirName: `.tmp/stryker/${name}${ranges?.length ? ".ranges" : ""}`,
   cleanTempDir: true,
   ignorePatterns: ["npm", ".build", ".tmp", "bench", "tests/native/build", "reports", "*.log"],
   reporters: ["clear-text", "progress-append-only", "json", "html"],
-  jsonReporter: { fileName: `.tmp/mutation/${name}.json` },
-  htmlReporter: { fileName: `.tmp/mutation/${name}.html` },
+  jsonReporter: { fileName: `${report}.json` },
+  htmlReporter: { fileName: `${report}.html` },
   clearTextReporter: { allowColor: false, logTests: false, reportMutants: true },
   fileLogLevel: "off",
   logLevel: "info",
