@@ -105,6 +105,23 @@ describe("loopback redirect server", () => {
     }
   });
 
+  it("a wait without a time limit keeps waiting", async () => {
+    const server = await startLoopbackServer({ accept: (q) => q.get("state") === "s" });
+    try {
+      const waiting = server.waitForRedirect();
+      let settled = false;
+      waiting.then(() => (settled = true), () => (settled = true));
+      // Long enough for any zero-delay timer to fire (a redirect that arrives within a
+      // millisecond would win that race and hide it).
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(settled, false, "a wait without timeoutMs ended by itself");
+      await get("127.0.0.1", server.port, "/?code=late&state=s");
+      assert.equal((await waiting).get("code"), "late");
+    } finally {
+      await server.close();
+    }
+  });
+
   it("listens on 127.0.0.1 only", async () => {
     const server = await startLoopbackServer({ accept: () => true });
     try {
