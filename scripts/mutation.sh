@@ -6,13 +6,16 @@
 #   MUTATION_BUDGET_MIN=20 bash scripts/mutation.sh persistence_lock
 #   MUTATION_MUTATE=src/persistence/lock.ts:200-378 bash scripts/mutation.sh persistence_lock
 #                                            # a second pass on those lines only (.ranges.*)
+#   MUTATION_TESTS="tests/x.test.ts" MUTATION_LABEL=fast bash scripts/mutation.sh cache
+#                                            # other tests (reports .fast.*)
 #
 # Modules (scripts/stryker.conf.mjs): pkce validate token_endpoint loopback cache
 # persistence_lock persistence_merge cache_store persistence cache_rest broker completion.
 # Each run mutates the module's files in a sandbox (.tmp/stryker) and runs the narrowest Deno
 # test files that guard them against every mutant. Reports: .tmp/mutation/<module>.html and
 # .json. A run that exceeds its time budget (MUTATION_BUDGET_MIN, default 30) is stopped and
-# reported as such. The broker module runs against the compiled C test double of MSALRuntime
+# reported as such (Stryker then writes no report: give the budget room, or split the module
+# with MUTATION_MUTATE). The broker module runs against the compiled C test double of MSALRuntime
 # (no broker session needed). Results, scores and the equivalent mutants:
 # docs/mutation-testing.md.
 set -euo pipefail
@@ -28,7 +31,9 @@ mkdir -p .tmp/mutation
 
 status=0
 for module in "${modules[@]}"; do
-  report=".tmp/mutation/$module${MUTATION_MUTATE:+.ranges}"
+  label="${MUTATION_LABEL:-${MUTATION_MUTATE:+ranges}}"
+  label="${label:-${MUTATION_TESTS:+tests}}"
+  report=".tmp/mutation/$module${label:+.$label}"
   echo "== mutation testing: $module${MUTATION_MUTATE:+ ($MUTATION_MUTATE)} (budget ${budget_min} min)"
   rm -f "$report.json"
   set +e

@@ -107,18 +107,24 @@ const module = MODULES[name];
 if (!module) {
   throw new Error(`unknown MUTATION_MODULE ${name}: one of ${Object.keys(MODULES).join(", ")}`);
 }
-// A second pass on some lines only (e.g. a first run's survivors, or what a time budget left
-// untested): MUTATION_MUTATE="src/x.ts:10-20,src/x.ts:40-40" (Stryker's `file:lines` ranges).
-// Its reports are named <module>.ranges.* so that they do not replace the complete run's.
+// A pass on some lines only (e.g. a first run's survivors, or what a time budget left
+// untested): MUTATION_MUTATE="src/x.ts:10-20,src/x.ts:40-40" (Stryker's `file:lines` ranges;
+// a mutant must lie wholly inside one). MUTATION_TESTS="tests/a.test.ts tests/b.test.ts"
+// replaces the module's tests (e.g. a fast first pass without a slow stress test, then the
+// survivors against every test). Such passes report as <module>.<MUTATION_LABEL>.* (default
+// "ranges" or "tests"), so that they do not replace the complete run's report.
 const ranges = process.env.MUTATION_MUTATE?.split(",").map((r) => r.trim()).filter(Boolean);
-const report = `.tmp/mutation/${name}${ranges?.length ? ".ranges" : ""}`;
+const tests = process.env.MUTATION_TESTS?.split(/\s+/).filter(Boolean);
+const label = process.env.MUTATION_LABEL
+  ?? (ranges?.length ? "ranges" : tests?.length ? "tests" : undefined);
+const report = `.tmp/mutation/${name}${label ? `.${label}` : ""}`;
 // A command to run each test run under, e.g. "scripts/with-broker.sh -- " (absolute path).
 const wrap = process.env.MUTATION_WRAP ?? "";
 
 /** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
 export default {
   testRunner: "command",
-  commandRunner: { command: `${wrap}${deno} ${module.tests.join(" ")}` },
+  commandRunner: { command: `${wrap}${deno} ${(tests?.length ? tests : module.tests).join(" ")}` },
   mutate: ranges?.length ? ranges : module.mutate,
   coverageAnalysis: "off",
   concurrency: Number(process.env.MUTATION_CONCURRENCY ?? 1),
@@ -126,7 +132,7 @@ export default {
   timeoutFactor: 2,
   disableTypeChecks: false,
   checkers: [],
-  tempDirName: `.tmp/stryker/${name}${ranges?.length ? ".ranges" : ""}`,
+  tempDirName: `.tmp/stryker/${name}${label ? `.${label}` : ""}`,
   cleanTempDir: true,
   ignorePatterns: ["npm", ".build", ".tmp", "bench", "tests/native/build", "reports", "*.log"],
   reporters: ["clear-text", "progress-append-only", "json", "html"],
