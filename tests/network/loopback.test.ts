@@ -155,6 +155,32 @@ describe("loopback redirect server", () => {
     }
   });
 
+  it("refuses a port out of range with invalid_argument (listen throws at once: never a hang)", async () => {
+    for (const port of [65536, -1]) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const hung = new Promise((resolve) => (timer = setTimeout(() => resolve("hung"), 5_000)));
+      try {
+        const outcome = await Promise.race([
+          startLoopbackServer({ port, accept: () => true }).then(
+            async (server) => {
+              await server.close();
+              return "listening";
+            },
+            (err) => err,
+          ),
+          hung,
+        ]);
+        assert.ok(
+          outcome instanceof EntraAuthError && outcome.code === "invalid_argument",
+          `port ${port}: ${outcome}`,
+        );
+        assert.match(outcome.message, new RegExp(`127\\.0\\.0\\.1:${port}`));
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+  });
+
   it("stops waiting on timeout and on abort", async () => {
     const server = await startLoopbackServer({ accept: () => true });
     try {
