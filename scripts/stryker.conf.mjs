@@ -75,6 +75,7 @@ export const MODULES = {
     tests: [
       "tests/persistence/lock.test.ts",
       "tests/persistence/lock_owner.test.ts",
+      "tests/persistence/lock_held.test.ts",
       "tests/persistence/lock_breaker.test.ts",
     ],
   },
