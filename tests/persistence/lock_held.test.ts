@@ -6,6 +6,7 @@
  */
 
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import {
   chmodSync,
   existsSync,
@@ -179,6 +180,17 @@ describe("FileLock: a lock path that is not a lock file", () => {
     await assert.rejects(
       FileLock.acquire(link, { timeoutMs: 5_000 }),
       isLockError("io_error", /is a symbolic link, not a lock this library created/, link),
+    );
+  });
+
+  it("a named pipe is an io_error too ('not a file')", {
+    skip: spawnSync("mkfifo", ["--version"]).status !== 0,
+  }, async () => {
+    const fifo = join(folder.dir, "a-fifo.lock");
+    assert.equal(spawnSync("mkfifo", [fifo]).status, 0);
+    await assert.rejects(
+      FileLock.acquire(fifo, { timeoutMs: 5_000 }),
+      isLockError("io_error", /is not a file, not a lock this library created/, fifo),
     );
   });
 
