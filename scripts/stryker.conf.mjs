@@ -55,7 +55,11 @@ export const MODULES = {
       "src/cache/scopes.ts",
       "src/cache/environment.ts",
     ],
-    tests: ["tests/cache/format.test.ts", "tests/cache/lookup.test.ts"],
+    tests: [
+      "tests/cache/format.test.ts",
+      "tests/cache/lookup.test.ts",
+      "tests/cache/scopes.test.ts",
+    ],
   },
   cache_rest: {
     mutate: [
