@@ -44,6 +44,7 @@ export const MODULES = {
       "tests/cache/lookup.test.ts",
       "tests/cache/token_cache_edges.test.ts",
       "tests/cache/token_cache_api.test.ts",
+      "tests/cache/store_index.test.ts",
       "tests/flows/foci.test.ts",
     ],
   },
@@ -59,6 +60,8 @@ export const MODULES = {
       "tests/cache/format.test.ts",
       "tests/cache/lookup.test.ts",
       "tests/cache/scopes.test.ts",
+      "tests/cache/store_index.test.ts",
+      "tests/cache/token_cache_api.test.ts",
     ],
   },
   cache_rest: {
