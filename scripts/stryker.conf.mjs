@@ -62,6 +62,7 @@ export const MODULES = {
       "tests/cache/scopes.test.ts",
       "tests/cache/store_index.test.ts",
       "tests/cache/token_cache_api.test.ts",
+      "tests/cache/parse.test.ts",
     ],
   },
   cache_rest: {
