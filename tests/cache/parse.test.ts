@@ -138,6 +138,8 @@ describe("parseCache: what the errors say", () => {
       // V8 (Deno, Node) says where; Bun's parser does not.
       if (!("Bun" in globalThis)) {
         assert.match(err.message, / \(The first error is at character 27\.\)$/);
+      } else {
+        assert.match(err.message, /start a new one\.$/);
       }
       assert.doesNotMatch(err.message, /12345678901x/);
       return true;
