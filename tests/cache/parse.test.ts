@@ -81,6 +81,35 @@ describe("parseCache: what is accepted", () => {
     }
   });
 
+  it("refuses a missing expiry, and optional fields of the wrong type in every section", () => {
+    wrongShape(withAt({ expires_on: undefined }), /AccessToken entry #1\.expires_on is missing/);
+    const account = {
+      home_account_id: "uid.utid",
+      environment: "login.windows.net",
+      realm: "utid",
+      local_account_id: "uid",
+      username: "u@example.com",
+      authority_type: "MSSTS",
+    };
+    for (const field of ["name", "client_info"]) {
+      wrongShape(
+        JSON.stringify({ Account: { k: { ...account, [field]: 5 } } }),
+        new RegExp(`Account entry #1\\.${field} is not a string`),
+      );
+    }
+    assert.equal(parseCache(JSON.stringify({ Account: { k: account } })).sections.Account.size, 1);
+    wrongShape(
+      JSON.stringify({ RefreshToken: { k: { ...RT, family_id: 1 } } }),
+      /RefreshToken entry #1\.family_id is not a string/,
+    );
+    wrongShape(
+      JSON.stringify({
+        AppMetadata: { k: { client_id: "c", environment: "login.windows.net", family_id: 1 } },
+      }),
+      /AppMetadata entry #1\.family_id is not a string/,
+    );
+  });
+
   it("refuses an entry of another credential type in the refresh and id token sections", () => {
     wrongShape(
       JSON.stringify({ RefreshToken: { k: { ...RT, credential_type: "AccessToken" } } }),
@@ -150,7 +179,10 @@ describe("parseCache: what the errors say", () => {
     for (const json of ["", "  \n"]) {
       assert.throws(
         () => parseCache(json),
-        (err: unknown) => err instanceof CacheError && err.reason === "empty",
+        (err: unknown) =>
+          err instanceof CacheError && err.reason === "empty"
+          && /^The serialized token cache is empty \(a truncated file\?\)\. The cache was not changed\. A cache with no entries serializes as \{\}\.$/
+            .test(err.message),
       );
     }
   });
