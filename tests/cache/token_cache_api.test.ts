@@ -8,8 +8,8 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { AccountInfo } from "../../src/result.ts";
 import { TokenCache } from "../../src/cache/token_cache.ts";
+import type { AccountInfo } from "../../src/result.ts";
 import {
   CLIENT,
   clock,
