@@ -97,7 +97,11 @@ export const MODULES = {
       "!src/persistence/lock.ts",
       "!src/persistence/merge.ts",
     ],
-    tests: ["tests/persistence/persistent_cache.test.ts", "tests/persistence/envelope_iv.test.ts"],
+    tests: [
+      "tests/persistence/persistent_cache.test.ts",
+      "tests/persistence/envelope_iv.test.ts",
+      "tests/persistence/envelope_format.test.ts",
+    ],
   },
   broker: {
     // The C test double of MSALRuntime drives the whole brokered path without a broker
