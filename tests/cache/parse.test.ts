@@ -61,6 +61,14 @@ describe("parseCache: what is accepted", () => {
     }
   });
 
+  it("every timestamp of an access token is checked", () => {
+    for (const field of ["cached_at", "extended_expires_on", "refresh_on"]) {
+      const parsed = parseCache(withAt({ [field]: "soon" }));
+      assert.equal(parsed.sections.AccessToken.size, 0, field);
+      assert.deepEqual(parsed.skipped, [`AccessToken["k"].${field}`]);
+    }
+  });
+
   it("optional fields may be null", () => {
     const parsed = parseCache(withAt({ refresh_on: null, token_type: null, key_id: null }));
     assert.equal(parsed.sections.AccessToken.size, 1);
@@ -176,7 +184,8 @@ describe("parseCache: what the errors say", () => {
   });
 
   it("empty input", () => {
-    for (const json of ["", "  \n"]) {
+    // Not a string at all (a JavaScript caller): "empty" too, not a TypeError.
+    for (const json of ["", "  \n", undefined as unknown as string]) {
       assert.throws(
         () => parseCache(json),
         (err: unknown) =>
