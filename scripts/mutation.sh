@@ -4,13 +4,18 @@
 #   bash scripts/mutation.sh                 # every module, most security-critical first
 #   bash scripts/mutation.sh loopback cache  # the named modules only
 #   MUTATION_BUDGET_MIN=20 bash scripts/mutation.sh persistence_lock
+#   MUTATION_MUTATE=src/persistence/lock.ts:200-378 bash scripts/mutation.sh persistence_lock
+#                                            # a second pass on those lines only (.ranges.*)
+#   MUTATION_TESTS="tests/x.test.ts" MUTATION_LABEL=fast bash scripts/mutation.sh cache
+#                                            # other tests (reports .fast.*)
 #
 # Modules (scripts/stryker.conf.mjs): pkce validate token_endpoint loopback cache
 # persistence_lock persistence_merge cache_store persistence cache_rest broker completion.
 # Each run mutates the module's files in a sandbox (.tmp/stryker) and runs the narrowest Deno
 # test files that guard them against every mutant. Reports: .tmp/mutation/<module>.html and
 # .json. A run that exceeds its time budget (MUTATION_BUDGET_MIN, default 30) is stopped and
-# reported as such. The broker module runs against the compiled C test double of MSALRuntime
+# reported as such (Stryker then writes no report: give the budget room, or split the module
+# with MUTATION_MUTATE). The broker module runs against the compiled C test double of MSALRuntime
 # (no broker session needed). Results, scores and the equivalent mutants:
 # docs/mutation-testing.md.
 set -euo pipefail
@@ -26,24 +31,27 @@ mkdir -p .tmp/mutation
 
 status=0
 for module in "${modules[@]}"; do
-  echo "== mutation testing: $module (budget ${budget_min} min)"
-  rm -f ".tmp/mutation/$module.json"
+  label="${MUTATION_LABEL:-${MUTATION_MUTATE:+ranges}}"
+  label="${label:-${MUTATION_TESTS:+tests}}"
+  report=".tmp/mutation/$module${label:+.$label}"
+  echo "== mutation testing: $module${MUTATION_MUTATE:+ ($MUTATION_MUTATE)} (budget ${budget_min} min)"
+  rm -f "$report.json"
   set +e
   MUTATION_MODULE="$module" timeout --signal=INT --kill-after=30 \
     "$((budget_min * 60))" "$stryker" run scripts/stryker.conf.mjs 2>&1 \
-    | tee ".tmp/mutation/$module.log" | grep -vE "^\s+at |Mutation testing [0-9]+%" 
+    | tee "$report.log" | grep -vE "^\s+at |Mutation testing [0-9]+%" 
   rc=${PIPESTATUS[0]}
   set -e
   if [ "$rc" -eq 124 ] || [ "$rc" -eq 130 ]; then
     echo "== $module: stopped (time budget of ${budget_min} min spent, or interrupted)"
-    echo "   progress when stopped: $(grep -E 'Mutation testing [0-9]+%' ".tmp/mutation/$module.log" | tail -1)"
+    echo "   progress when stopped: $(grep -E 'Mutation testing [0-9]+%' "$report.log" | tail -1)"
     status=1
   elif [ "$rc" -ne 0 ]; then
-    echo "== $module: stryker exited with $rc (see .tmp/mutation/$module.log)"
+    echo "== $module: stryker exited with $rc (see $report.log)"
     status=1
   fi
-  if [ -f ".tmp/mutation/$module.json" ]; then
-    node scripts/mutation_score.mjs ".tmp/mutation/$module.json"
+  if [ -f "$report.json" ]; then
+    node scripts/mutation_score.mjs "$report.json"
   fi
 done
 exit "$status"

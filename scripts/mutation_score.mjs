@@ -1,15 +1,44 @@
 // Prints the score of a StrykerJS JSON report (mutation-testing-report-schema) per file, and
 // the surviving mutants with their place, for docs/mutation-testing.md.
-// Usage: node scripts/mutation_score.mjs .tmp/mutation/<module>.json [--survivors]
+// Usage: node scripts/mutation_score.mjs .tmp/mutation/<module>.json [more.json …] [--survivors]
+// With several reports (a complete run and later passes on some of its lines, e.g.
+// <module>.ranges.json), the first one lists the mutants and a mutant counts as killed when
+// any report killed it (mutants are matched by file, place, mutator and replacement).
 import { readFileSync } from "node:fs";
 import process from "node:process";
 
-const [path, flag] = process.argv.slice(2);
-const report = JSON.parse(readFileSync(path, "utf8"));
+const args = process.argv.slice(2);
+const flag = args.find((a) => a.startsWith("--"));
+const [report, ...passes] = args.filter((a) => !a.startsWith("--")).map((path) =>
+  JSON.parse(readFileSync(path, "utf8"))
+);
 // A "kill" whose test command could not even start (the tools vanished mid-run, e.g. a
 // reinstall of node_modules) proves nothing: count it as not run.
+// (The shell's own complaint about the command, not a test's ENOENT, which is a real kill.)
 const broken = (m) =>
-  m.status === "Killed" && /not found|No such file|ENOENT/.test(m.statusReason ?? "");
+  m.status === "Killed"
+  && /(\/\.bin\/deno|deno)[^\n]*(not found|No such file or directory$)|^sh: \d+: .*not found/m
+    .test(m.statusReason ?? "");
+const id = (file, m) =>
+  `${file} ${m.location.start.line}:${m.location.start.column}-${m.location.end.line}:${m.location.end.column} ${m.mutatorName} ${m.replacement}`;
+const killedLater = new Set();
+for (const pass of passes) {
+  for (const [file, { mutants }] of Object.entries(pass.files)) {
+    for (const m of mutants) {
+      if ((m.status === "Killed" && !broken(m)) || m.status === "Timeout") {
+        killedLater.add(id(file, m));
+      }
+    }
+  }
+}
+for (const [file, { mutants }] of Object.entries(report.files)) {
+  for (const m of mutants) {
+    if (m.status !== "Killed" && m.status !== "Timeout" && killedLater.has(id(file, m))) {
+      m.status = "Killed";
+      m.statusReason = "killed by a later pass";
+    }
+  }
+}
 const count = (mutants, status) =>
   mutants.filter((m) => m.status === status && !(status === "Killed" && broken(m))).length;
 let killedAll = 0;

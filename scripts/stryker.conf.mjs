@@ -31,7 +31,11 @@ export const MODULES = {
   },
   loopback: {
     mutate: ["src/network/loopback_server.ts"],
-    tests: ["tests/network/loopback.test.ts", "tests/network/loopback_guards.test.ts"],
+    tests: [
+      "tests/network/loopback.test.ts",
+      "tests/network/loopback_guards.test.ts",
+      "tests/network/loopback_hostile.test.ts",
+    ],
   },
   cache: {
     mutate: ["src/cache/token_cache.ts", "src/cache/keys.ts"],
@@ -39,6 +43,8 @@ export const MODULES = {
       "tests/cache/format.test.ts",
       "tests/cache/lookup.test.ts",
       "tests/cache/token_cache_edges.test.ts",
+      "tests/cache/token_cache_api.test.ts",
+      "tests/cache/store_index.test.ts",
       "tests/flows/foci.test.ts",
     ],
   },
@@ -50,7 +56,14 @@ export const MODULES = {
       "src/cache/scopes.ts",
       "src/cache/environment.ts",
     ],
-    tests: ["tests/cache/format.test.ts", "tests/cache/lookup.test.ts"],
+    tests: [
+      "tests/cache/format.test.ts",
+      "tests/cache/lookup.test.ts",
+      "tests/cache/scopes.test.ts",
+      "tests/cache/store_index.test.ts",
+      "tests/cache/token_cache_api.test.ts",
+      "tests/cache/parse.test.ts",
+    ],
   },
   cache_rest: {
     mutate: [
@@ -70,6 +83,7 @@ export const MODULES = {
     tests: [
       "tests/persistence/lock.test.ts",
       "tests/persistence/lock_owner.test.ts",
+      "tests/persistence/lock_held.test.ts",
       "tests/persistence/lock_breaker.test.ts",
     ],
   },
@@ -83,7 +97,11 @@ export const MODULES = {
       "!src/persistence/lock.ts",
       "!src/persistence/merge.ts",
     ],
-    tests: ["tests/persistence/persistent_cache.test.ts", "tests/persistence/envelope_iv.test.ts"],
+    tests: [
+      "tests/persistence/persistent_cache.test.ts",
+      "tests/persistence/envelope_iv.test.ts",
+      "tests/persistence/envelope_format.test.ts",
+    ],
   },
   broker: {
     // The C test double of MSALRuntime drives the whole brokered path without a broker
@@ -102,21 +120,32 @@ const module = MODULES[name];
 if (!module) {
   throw new Error(`unknown MUTATION_MODULE ${name}: one of ${Object.keys(MODULES).join(", ")}`);
 }
+// A pass on some lines only (e.g. a first run's survivors, or what a time budget left
+// untested): MUTATION_MUTATE="src/x.ts:10-20,src/x.ts:40-40" (Stryker's `file:lines` ranges;
+// a mutant must lie wholly inside one). MUTATION_TESTS="tests/a.test.ts tests/b.test.ts"
+// replaces the module's tests (e.g. a fast first pass without a slow stress test, then the
+// survivors against every test). Such passes report as <module>.<MUTATION_LABEL>.* (default
+// "ranges" or "tests"), so that they do not replace the complete run's report.
+const ranges = process.env.MUTATION_MUTATE?.split(",").map((r) => r.trim()).filter(Boolean);
+const tests = process.env.MUTATION_TESTS?.split(/\s+/).filter(Boolean);
+const label = process.env.MUTATION_LABEL
+  ?? (ranges?.length ? "ranges" : tests?.length ? "tests" : undefined);
+const report = `.tmp/mutation/${name}${label ? `.${label}` : ""}`;
 // A command to run each test run under, e.g. "scripts/with-broker.sh -- " (absolute path).
 const wrap = process.env.MUTATION_WRAP ?? "";
 
 /** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
 export default {
   testRunner: "command",
-  commandRunner: { command: `${wrap}${deno} ${module.tests.join(" ")}` },
-  mutate: module.mutate,
+  commandRunner: { command: `${wrap}${deno} ${(tests?.length ? tests : module.tests).join(" ")}` },
+  mutate: ranges?.length ? ranges : module.mutate,
   coverageAnalysis: "off",
   concurrency: Number(process.env.MUTATION_CONCURRENCY ?? 1),
   timeoutMS: 10_000,
   timeoutFactor: 2,
   disableTypeChecks: false,
   checkers: [],
-  tempDirName: `.tmp/stryker/${name}`,
+  tempDirName: `.tmp/stryker/${name}${label ? `.${label}` : ""}`,
   cleanTempDir: true,
   // .cache holds the Wine environment (scripts/wine/setup.sh): 1.5 GB, with device links.
   ignorePatterns: [
@@ -130,8 +159,8 @@ export default {
     "*.log",
   ],
   reporters: ["clear-text", "progress-append-only", "json", "html"],
-  jsonReporter: { fileName: `.tmp/mutation/${name}.json` },
-  htmlReporter: { fileName: `.tmp/mutation/${name}.html` },
+  jsonReporter: { fileName: `${report}.json` },
+  htmlReporter: { fileName: `${report}.html` },
   clearTextReporter: { allowColor: false, logTests: false, reportMutants: true },
   fileLogLevel: "off",
   logLevel: "info",

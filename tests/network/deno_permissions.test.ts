@@ -139,6 +139,10 @@ describe("Deno permissions", { skip, timeout: 120_000 }, () => {
     const r = await restricted(["--allow-env", "--allow-run"], "browser", { DISPLAY: ":0" });
     assert.equal(r.code, "permission_denied", r.message);
     assert.equal(r.flag, "--allow-net");
+    assert.match(
+      r.message,
+      /^Listening on 127\.0\.0\.1 for the sign-in redirect needs Deno's --allow-net permission for 127\.0\.0\.1,/,
+    );
   });
 
   it("persistent cache: no --allow-read / --allow-write / --allow-env names the flag", async () => {

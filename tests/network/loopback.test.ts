@@ -6,6 +6,7 @@ import { describe, it } from "node:test";
 import { EntraAuthError } from "../../src/errors.ts";
 import { browserCommand } from "../../src/network/browser.ts";
 import { startLoopbackServer } from "../../src/network/loopback_server.ts";
+import { runFixture } from "../support/fixtures.ts";
 
 /** GET over a fresh connection (no keep-alive pooling): status and body, or the socket error code. */
 function get(
@@ -104,6 +105,23 @@ describe("loopback redirect server", () => {
     }
   });
 
+  it("a wait without a time limit keeps waiting", async () => {
+    const server = await startLoopbackServer({ accept: (q) => q.get("state") === "s" });
+    try {
+      const waiting = server.waitForRedirect();
+      let settled = false;
+      waiting.then(() => (settled = true), () => (settled = true));
+      // Long enough for any zero-delay timer to fire (a redirect that arrives within a
+      // millisecond would win that race and hide it).
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(settled, false, "a wait without timeoutMs ended by itself");
+      await get("127.0.0.1", server.port, "/?code=late&state=s");
+      assert.equal((await waiting).get("code"), "late");
+    } finally {
+      await server.close();
+    }
+  });
+
   it("listens on 127.0.0.1 only", async () => {
     const server = await startLoopbackServer({ accept: () => true });
     try {
@@ -137,6 +155,32 @@ describe("loopback redirect server", () => {
     }
   });
 
+  it("refuses a port out of range with invalid_argument (listen throws at once: never a hang)", async () => {
+    for (const port of [65536, -1]) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const hung = new Promise((resolve) => (timer = setTimeout(() => resolve("hung"), 5_000)));
+      try {
+        const outcome = await Promise.race([
+          startLoopbackServer({ port, accept: () => true }).then(
+            async (server) => {
+              await server.close();
+              return "listening";
+            },
+            (err) => err,
+          ),
+          hung,
+        ]);
+        assert.ok(
+          outcome instanceof EntraAuthError && outcome.code === "invalid_argument",
+          `port ${port}: ${outcome}`,
+        );
+        assert.match(outcome.message, new RegExp(`127\\.0\\.0\\.1:${port}`));
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+  });
+
   it("stops waiting on timeout and on abort", async () => {
     const server = await startLoopbackServer({ accept: () => true });
     try {
@@ -154,6 +198,19 @@ describe("loopback redirect server", () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe("the wait's time limit", { timeout: 60_000 }, () => {
+  it("is cleared when the redirect arrives: the process ends by itself, not at the limit", async () => {
+    // The fixture waits under a 10-minute limit; a timer left running would keep it alive
+    // until this test kills it (after 30 s).
+    const result = await runFixture("loopback_wait", [], { timeoutMs: 30_000 });
+    assert.equal(result.signal, null, `killed: the process did not end by itself ${result.stderr}`);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(JSON.parse(result.stdout.trim().split("\n").at(-1) ?? ""), {
+      code: "the-code",
+    });
   });
 });
 

@@ -30,6 +30,22 @@ function raw(port: number, text: string): Promise<string> {
   });
 }
 
+/** Sends raw bytes and returns the whole reply (until the server closes the connection). */
+function rawReply(port: number, text: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    let data = "";
+    const timer = setTimeout(() => socket.destroy(), 5_000);
+    socket.on("data", (d) => (data += d));
+    socket.on("close", () => {
+      clearTimeout(timer);
+      resolve(data);
+    });
+    socket.on("error", () => {});
+    socket.write(text);
+  });
+}
+
 const TARGETS = [
   "//x:99999/",
   "//%zz/",
@@ -81,11 +97,92 @@ describe("loopback server: close() ends every wait", { timeout: 30_000 }, () => 
     waiting.catch(() => {}); // observed below, after close()
     const started = Date.now();
     await server.close();
-    await assert.rejects(waiting, (err) => err instanceof EntraAuthError && err.code === "aborted");
+    await assert.rejects(
+      waiting,
+      (err) =>
+        err instanceof EntraAuthError && err.code === "aborted"
+        && /loopback redirect server was closed before a redirect arrived/.test(err.message),
+    );
     assert.ok(Date.now() - started < 5_000);
     await assert.rejects(
       server.waitForRedirect({ timeoutMs: 600_000 }),
       (err) => err instanceof EntraAuthError && err.code === "aborted",
     );
+  });
+});
+
+describe("loopback server: only an origin-form target is a redirect", { timeout: 60_000 }, () => {
+  it("refuses a redirect's query sent with an absolute or scheme-relative target", async () => {
+    const server = await startLoopbackServer({ accept: (q) => q.get("state") === "s" });
+    try {
+      const waiting = server.waitForRedirect({ timeoutMs: 30_000 });
+      waiting.catch(() => {});
+      const host = `127.0.0.1:${server.port}`;
+      for (
+        const target of [
+          `http://${host}/?code=evil&state=s`,
+          `//${host}/?code=evil&state=s`,
+          `//evil.example/?code=evil&state=s`,
+        ]
+      ) {
+        const reply = await rawReply(
+          server.port,
+          `GET ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+        );
+        assert.match(reply, /^HTTP\/1\.1 400/, `${target}: ${reply.split("\r\n")[0]}`);
+        assert.match(reply, /Bad request/, target);
+        assert.match(reply, /This is not the sign-in redirect address/, target);
+      }
+      const good = await rawReply(
+        server.port,
+        `GET /?code=c&state=s HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+      );
+      assert.match(good, /^HTTP\/1\.1 200/);
+      assert.equal((await waiting).get("code"), "c");
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("loopback server: an exception while handling a request", { timeout: 60_000 }, () => {
+  it("is answered 400 'malformed', and the server keeps serving", async () => {
+    let calls = 0;
+    const server = await startLoopbackServer({
+      accept: (q) => {
+        if (calls++ === 0) throw new Error("the app's check failed");
+        return q.get("state") === "s";
+      },
+    });
+    try {
+      const waiting = server.waitForRedirect({ timeoutMs: 30_000 });
+      waiting.catch(() => {});
+      const request = `GET /?code=c&state=s HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n`
+        + "Connection: close\r\n\r\n";
+      const first = await rawReply(server.port, request);
+      assert.match(first, /^HTTP\/1\.1 400/);
+      assert.match(first, /Bad request/);
+      assert.match(first, /This request is malformed/);
+      assert.match(await rawReply(server.port, request), /^HTTP\/1\.1 200/);
+      assert.equal((await waiting).get("code"), "c");
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("loopback server: close() after the redirect", { timeout: 30_000 }, () => {
+  it("leaves a wait that started after the redirect its result", async () => {
+    const server = await startLoopbackServer({ accept: () => true });
+    const first = server.waitForRedirect({ timeoutMs: 30_000 });
+    await rawReply(
+      server.port,
+      `GET /?code=c HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nConnection: close\r\n\r\n`,
+    );
+    assert.equal((await first).get("code"), "c");
+    const again = server.waitForRedirect({ timeoutMs: 30_000 });
+    again.catch(() => {});
+    await server.close();
+    assert.equal((await again).get("code"), "c");
   });
 });

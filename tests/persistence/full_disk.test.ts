@@ -47,7 +47,10 @@ describe("a full disk", {
     assert.equal(out.lock.ok, false);
     assert.equal(out.lock.typed, true);
     assert.equal(out.lock.reason, "io_error");
-    assert.match(out.lock.message, /cache\.json\.lock/);
+    assert.match(
+      out.lock.message,
+      /^Cannot write the lock file .*cache\.json\.lock \(ENOSPC\)\. Check that its folder exists/,
+    );
     assert.deepEqual(out.afterLock, [], "no empty lock file left");
     assert.equal(out.write.ok, false);
     assert.equal(out.write.reason, "io_error");
