@@ -14,12 +14,8 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
-import { withCache } from "../../src/cache/plugin.ts";
-import { TokenCache } from "../../src/cache/token_cache.ts";
-import { createPersistentCache } from "../../src/persistence/persistent_cache.ts";
-import { requestContext, tokenResponse, user } from "../../tests/cache/helpers.ts";
 import { repoPath } from "../../tests/support/paths.ts";
-import { BENCH_CLIENT, BENCH_TENANT, BENCH_USERNAME } from "../coldstart/common.ts";
+import { BENCH_CLIENT, BENCH_TENANT, BENCH_USERNAME, fillBenchCache } from "../coldstart/common.ts";
 import { AZ_TENANT, startAzStandins } from "./az_standin.ts";
 
 const RESOURCE = "https://management.core.windows.net/";
@@ -39,36 +35,15 @@ mkdirSync(join(dir, "certs"), { recursive: true });
 
 // Our cache: ten accounts, each with tokens for Graph, Files and Resource Manager.
 const ours = join(dir, "cache.json");
-const now = () => Math.floor(Date.now() / 1000);
-await withCache(
-  new TokenCache({ now }),
-  createPersistentCache({ path: ours, encryption: "plaintext" }),
-  (c) => {
-    for (let n = 1; n <= 10; n++) {
-      const arm = RESOURCE; // as Entra names them: `https://management.core.windows.net//.default`
-      for (
-        const scope of [
-          "User.Read Mail.Read",
-          "Files.Read",
-          `${arm}/user_impersonation ${arm}/.default`,
-        ]
-      ) {
-        c.saveTokenResponse(
-          tokenResponse(user(n), {
-            scope: `${scope} openid profile offline_access`,
-            accessToken: `at-${n}-${scope}`.padEnd(1200, "x"),
-            expiresIn: 86_400,
-          }),
-          requestContext({
-            requestedAt: now(),
-            tenant: user(n).utid,
-            authority: `https://login.microsoftonline.com/${user(n).utid}`,
-          }),
-        );
-      }
-    }
-  },
-);
+// ARM's as Entra names them: `https://management.core.windows.net//.default`.
+await fillBenchCache(ours, {
+  encryption: "plaintext",
+  scopes: [
+    "User.Read Mail.Read",
+    "Files.Read",
+    `${RESOURCE}/user_impersonation ${RESOURCE}/.default`,
+  ],
+});
 
 // The Azure CLI: its own configuration folder, the stand-ins' CA, the proxy, no telemetry.
 const standins = await startAzStandins(join(dir, "certs"));

@@ -13,43 +13,22 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
-import { withCache } from "../../src/cache/plugin.ts";
-import { TokenCache } from "../../src/cache/token_cache.ts";
-import { createPersistentCache } from "../../src/persistence/persistent_cache.ts";
-import { requestContext, tokenResponse, user } from "../../tests/cache/helpers.ts";
 import { repoPath } from "../../tests/support/paths.ts";
-import { BENCH_CLIENT, BENCH_SCOPES, BENCH_TENANT, BENCH_USERNAME } from "../coldstart/common.ts";
+import {
+  BENCH_CLIENT,
+  BENCH_SCOPES,
+  BENCH_TENANT,
+  BENCH_USERNAME,
+  fillBenchCache,
+} from "../coldstart/common.ts";
 
 const runs = Number(process.argv[2] ?? 15);
 const dir = repoPath(".tmp", "bench-cli");
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir, { recursive: true });
 const plain = join(dir, "cache.json");
-const now = () => Math.floor(Date.now() / 1000);
-
 // Ten accounts with tokens for a few scopes, as bench/coldstart.
-await withCache(
-  new TokenCache({ now }),
-  createPersistentCache({ path: plain, encryption: "plaintext" }),
-  (c) => {
-    for (let n = 1; n <= 10; n++) {
-      for (const scope of ["User.Read Mail.Read", "Files.Read", "Calendars.Read"]) {
-        c.saveTokenResponse(
-          tokenResponse(user(n), {
-            scope: `${scope} openid profile offline_access`,
-            accessToken: `at-${n}-${scope}`.padEnd(1200, "x"),
-            expiresIn: 86_400,
-          }),
-          requestContext({
-            requestedAt: now(),
-            tenant: user(n).utid,
-            authority: `https://login.microsoftonline.com/${user(n).utid}`,
-          }),
-        );
-      }
-    }
-  },
-);
+await fillBenchCache(plain, { encryption: "plaintext" });
 const msalFile = join(dir, "msal.json");
 copyFileSync(plain, msalFile);
 

@@ -11,11 +11,8 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
-import { withCache } from "../../src/cache/plugin.ts";
-import { TokenCache } from "../../src/cache/token_cache.ts";
-import { createPersistentCache } from "../../src/persistence/persistent_cache.ts";
-import { requestContext, tokenResponse, user } from "../../tests/cache/helpers.ts";
 import { repoPath } from "../../tests/support/paths.ts";
+import { fillBenchCache } from "./common.ts";
 
 const runs = Number(process.argv[2] ?? 15);
 const dir = repoPath(".tmp", "coldstart");
@@ -24,40 +21,14 @@ mkdirSync(dir, { recursive: true });
 const plain = join(dir, "cache.json");
 const encrypted = join(dir, "cache.enc");
 const name = `coldstart-${process.pid}`;
-const now = () => Math.floor(Date.now() / 1000);
-
 // Ten accounts with tokens for a few scopes: a realistic developer-machine cache.
-async function fill(path: string, encryption: "plaintext" | "keyring"): Promise<void> {
-  await withCache(
-    new TokenCache({ now }),
-    createPersistentCache({ path, encryption, name }),
-    (c) => {
-      for (let n = 1; n <= 10; n++) {
-        for (const scope of ["User.Read Mail.Read", "Files.Read", "Calendars.Read"]) {
-          c.saveTokenResponse(
-            tokenResponse(user(n), {
-              scope: `${scope} openid profile offline_access`,
-              accessToken: `at-${n}-${scope}`.padEnd(1200, "x"),
-              expiresIn: 86_400,
-            }),
-            requestContext({
-              requestedAt: now(),
-              tenant: user(n).utid,
-              authority: `https://login.microsoftonline.com/${user(n).utid}`,
-            }),
-          );
-        }
-      }
-    },
-  );
-}
-await fill(plain, "plaintext");
+await fillBenchCache(plain, { encryption: "plaintext", name });
 const msalFile = join(dir, "msal.json");
 copyFileSync(plain, msalFile);
 let withKeyring = false;
 if (process.env.DBUS_SESSION_BUS_ADDRESS) {
   try {
-    await fill(encrypted, "keyring");
+    await fillBenchCache(encrypted, { encryption: "keyring", name });
     withKeyring = true;
   } catch (err) {
     console.error(`keyring variant skipped: ${(err as Error).message}`);
