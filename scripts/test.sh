@@ -5,6 +5,8 @@
 # builds of the three runtimes under Wine, docs/windows.md; ENTRA_SKIP_WINE=1 leaves it out)
 set -uo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/summary.sh
+. scripts/summary.sh
 export PATH="$PWD/node_modules/.bin:$PATH"
 unset RUST_BACKTRACE
 mkdir -p .tmp
@@ -64,24 +66,9 @@ for rt in "${runtimes[@]}"; do
   "${cmd[@]}" 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
   clean=$(sed 's/\x1b\[[0-9;]*m//g' "$log")
-  case "$rt" in
-  deno)
-    # "ok | 7 passed (23 steps) | 0 failed": node:test's it() blocks are Deno steps.
-    line=$(grep -E '^(ok|FAILED) \|' <<<"$clean" | tail -1)
-    p=$(grep -oE '[0-9]+ passed( \([0-9]+ steps\))?' <<<"$line" | grep -oE '[0-9]+' | tail -1)
-    f=$(grep -oE '[0-9]+ failed( \([0-9]+ steps\))?' <<<"$line" | grep -oE '[0-9]+' | tail -1)
-    ;;
-  bun)
-    p=$(grep -E '^ *[0-9]+ pass$' <<<"$clean" | grep -oE '[0-9]+' | tail -1)
-    f=$(grep -E '^ *[0-9]+ fail$' <<<"$clean" | grep -oE '[0-9]+' | tail -1)
-    ;;
-  node)
-    p=$(grep -E '^ℹ pass [0-9]+|^# pass [0-9]+' <<<"$clean" | grep -oE '[0-9]+' | tail -1)
-    f=$(grep -E '^ℹ fail [0-9]+|^# fail [0-9]+' <<<"$clean" | grep -oE '[0-9]+' | tail -1)
-    ;;
-  esac
-  passed[$rt]=${p:-0}
-  failed[$rt]=${f:-0}
+  count_results "$rt" "$clean"
+  passed[$rt]=$passed_count
+  failed[$rt]=$failed_count
   if ((rc != 0)) && ((failed[$rt] == 0)); then failed[$rt]=1; fi
   ((rc == 0)) || status=1
   ((passed[$rt] > 0)) || { echo "test.sh: $rt ran no test" >&2; status=1; }

@@ -10,6 +10,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
+# shellcheck source=scripts/summary.sh
+. scripts/summary.sh
 CACHE=${ENTRA_WINE_CACHE:-$ROOT/.cache/wine}
 CHROOT=$CACHE/trixie
 RT=$CACHE/runtimes
@@ -122,24 +124,9 @@ for rt in "${runtimes[@]}"; do
   secs[$rt]=$(($(date +%s) - start))
   clean=$(sed 's/\x1b\[[0-9;]*m//g; s/\r$//' "$log")
   printf '%s\n' "$clean"
-  p=0 f=0
-  case "$rt" in
-  deno)
-    line=$(grep -E '^(ok|FAILED) \|' <<<"$clean" | tail -1)
-    p=$(grep -oE '[0-9]+ passed( \([0-9]+ steps\))?' <<<"$line" | grep -oE '[0-9]+' | tail -1)
-    f=$(grep -oE '[0-9]+ failed( \([0-9]+ steps\))?' <<<"$line" | grep -oE '[0-9]+' | tail -1)
-    ;;
-  bun)
-    p=$(grep -E '^ *[0-9]+ pass$' <<<"$clean" | grep -oE '[0-9]+' | tail -1)
-    f=$(grep -E '^ *[0-9]+ fail$' <<<"$clean" | grep -oE '[0-9]+' | tail -1)
-    ;;
-  node)
-    p=$(grep -E '^ℹ pass [0-9]+|^# pass [0-9]+' <<<"$clean" | grep -oE '[0-9]+' | tail -1)
-    f=$(grep -E '^ℹ fail [0-9]+|^# fail [0-9]+' <<<"$clean" | grep -oE '[0-9]+' | tail -1)
-    ;;
-  esac
-  passed[$rt]=${p:-0}
-  failed[$rt]=${f:-0}
+  count_results "$rt" "$clean"
+  passed[$rt]=$passed_count
+  failed[$rt]=$failed_count
   if ((rc != 0)) && ((failed[$rt] == 0)); then failed[$rt]=1; fi
   ((rc == 0)) || status=1
   ((passed[$rt] > 0)) || { echo "wine-run: windows-$rt ran no test" >&2; status=1; }

@@ -1,0 +1,24 @@
+# Sourced by scripts/test.sh and scripts/wine/run.sh: counts one runtime's passed and failed
+# tests from its test runner's output (colours already stripped).
+# Usage: count_results deno|bun|node "$text"   → sets $passed_count and $failed_count (0 if none)
+count_results() {
+  local line p="" f=""
+  case "$1" in
+  deno)
+    # "ok | 7 passed (23 steps) | 0 failed": node:test's it() blocks are Deno steps.
+    line=$(grep -E '^(ok|FAILED) \|' <<<"$2" | tail -1)
+    p=$(grep -oE '[0-9]+ passed( \([0-9]+ steps\))?' <<<"$line" | grep -oE '[0-9]+' | tail -1)
+    f=$(grep -oE '[0-9]+ failed( \([0-9]+ steps\))?' <<<"$line" | grep -oE '[0-9]+' | tail -1)
+    ;;
+  bun)
+    p=$(grep -E '^ *[0-9]+ pass$' <<<"$2" | grep -oE '[0-9]+' | tail -1)
+    f=$(grep -E '^ *[0-9]+ fail$' <<<"$2" | grep -oE '[0-9]+' | tail -1)
+    ;;
+  node)
+    p=$(grep -E '^ℹ pass [0-9]+|^# pass [0-9]+' <<<"$2" | grep -oE '[0-9]+' | tail -1)
+    f=$(grep -E '^ℹ fail [0-9]+|^# fail [0-9]+' <<<"$2" | grep -oE '[0-9]+' | tail -1)
+    ;;
+  esac
+  passed_count=${p:-0}
+  failed_count=${f:-0}
+}
