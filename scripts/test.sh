@@ -42,8 +42,11 @@ step "docs and JSR (deno doc --lint, deno publish --dry-run)"
 # Every entry point of deno.json's "exports" is linted.
 mapfile -t entries < <(node -p 'Object.values(require("./deno.json").exports).join("\n")')
 deno doc --lint "${entries[@]}" >.tmp/doc-lint.log 2>&1 || { cat .tmp/doc-lint.log; fail "deno doc --lint failed"; }
-deno publish --dry-run --allow-dirty --quiet >.tmp/publish.log 2>&1 ||
-  { cat .tmp/publish.log; fail "deno publish --dry-run failed"; }
+# The package is published from its stage (the command line's entry bundled: build_jsr.ts).
+deno run --quiet -A scripts/build_jsr.ts >.tmp/build_jsr.log 2>&1 ||
+  { cat .tmp/build_jsr.log; fail "JSR stage (build_jsr.ts) failed"; }
+(cd .build/jsr && deno publish --dry-run --allow-dirty --quiet) >.tmp/publish.log 2>&1 ||
+  { cat .tmp/publish.log; fail "deno publish --dry-run (.build/jsr) failed"; }
 
 step "npm build"
 deno run --quiet -A scripts/build_npm.ts || fail "npm build failed"

@@ -124,8 +124,12 @@ await standins.close();
 const deno = repoPath("node_modules", ".bin", "deno");
 const bun = repoPath("node_modules", ".bin", "bun");
 const bin = repoPath("src", "cli", "bin.ts");
-const binJs = repoPath("npm", "src", "cli", "bin.js");
+// What `npx entra-auth` and `bunx entra-auth` run: the entra-auth package's bin, which loads
+// the entra-auth-cli package's bundle (npm/node_modules/entra-auth-cli, as installed).
+const binJs = repoPath("npm", "bin", "entra-auth.js");
 const single = repoPath(".build", "entra-auth-bun");
+// The JSR package as published (scripts/build_jsr.ts): what `deno run jsr:…/cli` runs.
+const jsrBin = repoPath(".build", "jsr", "src", "cli", "bin.ts");
 const args = [
   "token",
   "--client-id",
@@ -163,8 +167,17 @@ const contenders: Contender[] = [
     env: azEnv,
   },
   { label: "entra-auth token, Node", cmd: ["node", binJs, ...args], env },
-  { label: "entra-auth token, Deno", cmd: [deno, "run", "-A", "--quiet", bin, ...args], env },
-  { label: "entra-auth token, Bun", cmd: [bun, bin, ...args], env },
+  {
+    label: "entra-auth token, Deno (JSR package)",
+    cmd: [deno, "run", "-A", "--quiet", jsrBin, ...args],
+    env,
+  },
+  {
+    label: "entra-auth token, Deno (sources)",
+    cmd: [deno, "run", "-A", "--quiet", bin, ...args],
+    env,
+  },
+  { label: "entra-auth token, Bun (npm bin)", cmd: [bun, binJs, ...args], env },
 ];
 if (existsSync(single)) {
   contenders.push({ label: "entra-auth token, Bun single file", cmd: [single, ...args], env });

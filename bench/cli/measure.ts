@@ -35,8 +35,12 @@ copyFileSync(plain, msalFile);
 const deno = repoPath("node_modules", ".bin", "deno");
 const bun = repoPath("node_modules", ".bin", "bun");
 const bin = repoPath("src", "cli", "bin.ts");
-const binJs = repoPath("npm", "src", "cli", "bin.js");
+// What `npx entra-auth` and `bunx entra-auth` run: the entra-auth package's bin, which loads
+// the entra-auth-cli package's bundle (npm/node_modules/entra-auth-cli, as installed).
+const binJs = repoPath("npm", "bin", "entra-auth.js");
 const single = repoPath(".build", "entra-auth-bun");
+// The JSR package as published (scripts/build_jsr.ts): what `deno run jsr:…/cli` runs.
+const jsrBin = repoPath(".build", "jsr", "src", "cli", "bin.ts");
 const args = (broker: string) => [
   "token",
   "--client-id",
@@ -80,13 +84,19 @@ const contenders: Contender[] = [
     check: /^at-/,
   },
   {
-    label: "entra-auth token, Deno",
+    label: "entra-auth token, Deno (JSR package)",
+    cmd: [deno, "run", "-A", "--quiet", jsrBin, ...args("auto")],
+    bare: "deno eval ''",
+    check: /^at-/,
+  },
+  {
+    label: "entra-auth token, Deno (sources)",
     cmd: [deno, "run", "-A", "--quiet", bin, ...args("auto")],
     bare: "deno eval ''",
     check: /^at-/,
   },
   {
-    label: "entra-auth token, Bun",
+    label: "entra-auth token, Bun (sources)",
     cmd: [bun, bin, ...args("auto")],
     bare: "bun -e ''",
     check: /^at-/,

@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash scripts/setup.sh --npm-only >/dev/null
 node_modules/.bin/deno run --quiet -A scripts/build_npm.ts >/dev/null
+node_modules/.bin/deno run --quiet -A scripts/build_jsr.ts 2>/dev/null
 bash scripts/build_cli.sh >/dev/null
 node npm/bench/cli/measure.js "${1:-15}"
 node npm/bench/cli/az.js "${1:-15}"

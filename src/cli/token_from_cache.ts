@@ -270,10 +270,12 @@ function lookUp(cache: TokenCache, plan: Plan): CachedAnswer {
   const cached = cache.findAccessToken({ clientId, account, scopes: plan.scopes });
   if (!cached) return { reason: "no valid token" };
   if (cached.refreshDue) return { reason: "refresh due" };
+  // No id token: every output here (`token`, `header`, `json`, the ExecCredential) is made
+  // of the access token, its expiry, tenant and scheme; decoding the id token's claims would
+  // be work (about a millisecond of a cold start) that nothing prints.
   const result = authenticationResultFrom({
     accessToken: cached,
     account,
-    idToken: cache.findIdToken({ clientId, account }),
     correlationId: crypto.randomUUID(),
     fromCache: true,
     authority: plan.authority,
