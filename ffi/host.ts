@@ -3,15 +3,17 @@
  * file read, a write to stdout or stderr, exit), without the runtime's Node compatibility
  * layer where loading it is what costs: in Deno, the first `node:` module a program imports
  * adds about 15–20 ms to its start, more than everything else a token from the cache takes.
- * Deno is served by its own API (`ffi/host/deno.ts`), Bun and Node by `node:fs` and
- * `node:process`, which they load cheaply (`ffi/host/node.ts`).
+ * Deno and Bun are served by their own APIs (`ffi/host/deno.ts`, `ffi/host/bun.ts`: Bun takes
+ * 2.5–4 ms to load `node:fs`), Node by `node:fs`, which it has loaded already (`ffi/host/node.ts`).
  *
  * Nothing else should use this: the library proper keeps to `node:` modules and Web APIs.
  *
  * @module
  */
 
+import { bunHost } from "./host/bun.ts";
 import { denoHost } from "./host/deno.ts";
+import { nodeHost } from "./host/node.ts";
 import { currentRuntime } from "./runtime.ts";
 
 /** A file read with the parts of its `stat` that the cache's trust checks look at. */
@@ -37,14 +39,15 @@ export interface ProcessHost {
   /** This process's user id (undefined on Windows). */
   uid(): number | undefined;
   /**
-   * Reads a file through one open descriptor (bytes and owner of the same file).
+   * Reads a file with its owner and mode, both of the same file (through one open descriptor;
+   * in Bun, checked before and after the read: `host/bun.ts`).
    *
    * @returns undefined when it does not exist
-   * @throws the runtime's error for anything else
+   * @throws the runtime's error for anything else, or when the file changed while it was read
    */
-  readFile(path: string): HostFile | undefined;
+  readFile(path: string): Promise<HostFile | undefined>;
   /** Writes all of `bytes` to descriptor 1 or 2. */
-  write(fd: 1 | 2, bytes: Uint8Array): void;
+  write(fd: 1 | 2, bytes: Uint8Array): Promise<void>;
   /** Ends the process. */
   exit(code: number): never;
 }
@@ -57,11 +60,12 @@ export interface ProcessHost {
  * ```ts ignore
  * import { processHost } from "./host.ts";
  * const host = await processHost();
- * host.write(2, new TextEncoder().encode(`${host.args.length} arguments\n`));
+ * await host.write(2, new TextEncoder().encode(`${host.args.length} arguments\n`));
  * ```
  */
 export async function processHost(): Promise<ProcessHost> {
-  // Deno's is imported up front (it holds no import of its own; a dynamic import costs Deno a
-  // module graph build, about 2 ms); Node's only where it runs, for its node: imports.
-  return currentRuntime() === "deno" ? denoHost() : (await import("./host/node.ts")).nodeHost();
+  // All three are imported up front: none imports anything (a dynamic import costs Deno a
+  // module graph build, about 2 ms); Node's loads node:fs when it is made.
+  const runtime = currentRuntime();
+  return runtime === "deno" ? denoHost() : runtime === "bun" ? bunHost() : await nodeHost();
 }

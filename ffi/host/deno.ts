@@ -45,7 +45,8 @@ export function denoHost(): ProcessHost {
     // which only Node's layer does: undefined then (the caller takes the ordinary path).
     homedir: () => (os !== "windows" && env.HOME ? env.HOME : undefined),
     uid: () => deno.uid() ?? undefined,
-    readFile(path: string): HostFile | undefined {
+    // deno-lint-ignore require-await
+    async readFile(path: string): Promise<HostFile | undefined> {
       let file;
       try {
         file = deno.openSync(path);
@@ -72,7 +73,8 @@ export function denoHost(): ProcessHost {
         file.close();
       }
     },
-    write(fd: 1 | 2, bytes: Uint8Array): void {
+    // deno-lint-ignore require-await
+    async write(fd: 1 | 2, bytes: Uint8Array): Promise<void> {
       const stream = fd === 1 ? deno.stdout : deno.stderr;
       let offset = 0;
       while (offset < bytes.length) offset += stream.writeSync(bytes.subarray(offset));

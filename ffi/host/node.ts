@@ -1,14 +1,17 @@
 /**
- * The process services of {@link ProcessHost} through `node:fs` and the `process` global (Node
- * and Bun, where these load cheaply).
+ * The process services of {@link ProcessHost} through `node:fs` and the `process` global
+ * (Node, which has loaded `node:fs` before any program runs).
+ *
+ * `node:fs` is imported when the host is made, not by this module: a bundler would otherwise
+ * hoist the import to its bundle's top, where Deno and Bun would load it too (Deno takes
+ * 15–20 ms for its first `node:` module, Bun 2.5–4 ms for `node:fs`).
  *
  * @module
  */
 
-import { closeSync, fstatSync, openSync, readFileSync, writeSync } from "node:fs";
 import type { HostFile, ProcessHost } from "../host.ts";
 
-/** The part of the `process` global used here (importing `node:os` and `node:process` costs Bun 1–1.5 ms). */
+/** The part of the `process` global used here (the global: no `node:process` to load). */
 interface NodeProcess {
   argv: string[];
   env: Record<string, string | undefined>;
@@ -24,10 +27,11 @@ interface NodeProcess {
  * @example
  * ```ts ignore
  * import { nodeHost } from "./node.ts";
- * console.log(nodeHost().platform);
+ * console.log((await nodeHost()).platform);
  * ```
  */
-export function nodeHost(): ProcessHost {
+export async function nodeHost(): Promise<ProcessHost> {
+  const { closeSync, fstatSync, openSync, readFileSync, writeSync } = await import("node:fs");
   const process = (globalThis as unknown as { process: NodeProcess; }).process;
   const env = process.env;
   return {
@@ -38,7 +42,8 @@ export function nodeHost(): ProcessHost {
     // then, and the caller takes the ordinary path).
     homedir: () => (process.platform !== "win32" && env.HOME ? env.HOME : undefined),
     uid: () => (typeof process.getuid === "function" ? process.getuid() : undefined),
-    readFile(path: string): HostFile | undefined {
+    // deno-lint-ignore require-await
+    async readFile(path: string): Promise<HostFile | undefined> {
       let fd: number;
       try {
         fd = openSync(path, "r");
@@ -54,7 +59,8 @@ export function nodeHost(): ProcessHost {
         closeSync(fd);
       }
     },
-    write(fd: 1 | 2, bytes: Uint8Array): void {
+    // deno-lint-ignore require-await
+    async write(fd: 1 | 2, bytes: Uint8Array): Promise<void> {
       let offset = 0;
       while (offset < bytes.length) {
         try {

@@ -24,38 +24,43 @@ import { type ProcessHost, processHost } from "../../ffi/host.ts";
  */
 async function fromCache(host: ProcessHost): Promise<number | undefined> {
   const encoder = new TextEncoder();
-  const trace = (text: string) => {
-    if (!/\bstartup\b/.test(host.env.ENTRA_AUTH_LOG ?? "")) return;
-    try {
-      host.write(2, encoder.encode(`entra-auth: startup: ${text}\n`));
-    } catch {
-      // stderr is closed: nothing to tell
+  // Bun writes asynchronously: every write goes out in order, and all before the exit.
+  let written: Promise<void> = Promise.resolve();
+  const serial: ProcessHost = {
+    ...host,
+    write: (fd, bytes) => (written = written.catch(() => {}).then(() => host.write(fd, bytes))),
+  };
+  // A line that cannot be written to stderr (closed) has nobody to tell.
+  const say = (text: string) => serial.write(2, encoder.encode(text)).catch(() => {});
+  const trace = async (text: string) => {
+    if (/\bstartup\b/.test(host.env.ENTRA_AUTH_LOG ?? "")) {
+      await say(`entra-auth: startup: ${text}\n`);
     }
   };
   const { kubeFromCache, tokenFromCache } = await import("./token_from_cache.ts");
   const [command, ...argv] = host.args;
-  const answer = await (command === "token" ? tokenFromCache : kubeFromCache)(argv, host);
-  if ("reason" in answer) {
-    trace(`full command (${answer.reason})`);
-    return undefined;
-  }
+  const answer = await (command === "token" ? tokenFromCache : kubeFromCache)(argv, serial);
   try {
-    if (!("output" in answer)) {
-      trace("a failure of the cache, reported");
-      throw answer.failure;
+    if ("reason" in answer) {
+      await trace(`full command (${answer.reason})`);
+      return undefined;
     }
-    trace("served from the cache");
-    host.write(1, encoder.encode(answer.output));
-    return 0;
-  } catch (err) {
-    const { describeFailure } = await import("./exit_codes.ts");
-    const { code, message } = describeFailure(err);
     try {
-      host.write(2, encoder.encode(`entra-auth: ${message}\n`));
-    } catch {
-      // stderr is closed too
+      if (!("output" in answer)) {
+        await trace("a failure of the cache, reported");
+        throw answer.failure;
+      }
+      await trace("served from the cache");
+      await serial.write(1, encoder.encode(answer.output));
+      return 0;
+    } catch (err) {
+      const { describeFailure } = await import("./exit_codes.ts");
+      const { code, message } = describeFailure(err);
+      await say(`entra-auth: ${message}\n`);
+      return code;
     }
-    return code;
+  } finally {
+    await written.catch(() => {});
   }
 }
 

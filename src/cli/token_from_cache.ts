@@ -47,6 +47,7 @@ import { pickAccount } from "./pick_account.ts";
 import { posixJoin } from "./posix_path.ts";
 import {
   type CliSettings,
+  configPathIn,
   resolveSettingsIn,
   type SettingFlags,
   type SettingsSystem,
@@ -101,7 +102,7 @@ type Request =
  * import { tokenFromCache } from "./token_from_cache.ts";
  * const host = await processHost();
  * const answer = await tokenFromCache(["--scope", "User.Read", "--client-id", "…"], host);
- * if ("output" in answer) host.write(1, new TextEncoder().encode(answer.output));
+ * if ("output" in answer) await host.write(1, new TextEncoder().encode(answer.output));
  * ```
  */
 export function tokenFromCache(argv: string[], host: CacheHost): Promise<CachedAnswer> {
@@ -130,11 +131,11 @@ export function kubeFromCache(argv: string[], host: CacheHost): Promise<CachedAn
 
 async function answer(request: () => Request, host: CacheHost): Promise<CachedAnswer> {
   try {
-    const plan = prepare(request(), host);
+    const plan = await prepare(request(), host);
     if ("reason" in plan) return plan;
     return plan.settings.cache === "keyring"
       ? await fromEncryptedCache(plan, host)
-      : fromPlaintextCache(plan, host);
+      : await fromPlaintextCache(plan, host);
   } catch (err) {
     // The full command meets the same error and reports it as it always has.
     return { reason: `error (${(err as Error)?.name ?? "unknown"})` };
@@ -179,7 +180,7 @@ function kubeRequest(argv: string[], host: CacheHost): Request {
 }
 
 /** The settings and request checks, as the full command makes them. */
-function prepare(request: Request, host: CacheHost): Plan | { reason: string; } {
+async function prepare(request: Request, host: CacheHost): Promise<Plan | { reason: string; }> {
   if ("reason" in request) return request;
   const { values, scopes } = request;
   // Logging beyond warnings: the full command's lines (its set-up's included) are wanted.
@@ -188,12 +189,20 @@ function prepare(request: Request, host: CacheHost): Plan | { reason: string; } 
   if (host.platform === "win32") return { reason: "platform" };
   const home = host.homedir();
   if (home === undefined) return { reason: "home" };
+  const where = { platform: host.platform, homedir: () => home, join: posixJoin };
+  // The settings read the config file synchronously; the host reads asynchronously: read it
+  // first, and hand the settings its text (or the error, which they report as they would).
+  const configPath = configPathIn(host.env, where);
+  const config = await host.readFile(configPath).then(
+    (file) => ({ file }),
+    (error: unknown) => ({ error }),
+  );
   const system: SettingsSystem = {
-    platform: host.platform,
-    homedir: () => home,
-    join: posixJoin,
+    ...where,
     readText: (path) => {
-      const file = host.readFile(path);
+      if (path !== configPath) throw new Error(`unexpected read of ${path}`);
+      if ("error" in config) throw config.error;
+      const { file } = config;
       return file && new TextDecoder("utf-8", { ignoreBOM: true }).decode(file.bytes);
     },
   };
@@ -214,7 +223,7 @@ function prepare(request: Request, host: CacheHost): Plan | { reason: string; } 
   };
 }
 
-function fromPlaintextCache(plan: Plan, host: CacheHost): CachedAnswer {
+async function fromPlaintextCache(plan: Plan, host: CacheHost): Promise<CachedAnswer> {
   const path = plan.settings.cachePath
     ?? cachePathIn("token_cache", {
       platform: host.platform,
@@ -222,7 +231,7 @@ function fromPlaintextCache(plan: Plan, host: CacheHost): CachedAnswer {
       home: plan.home,
       join: posixJoin,
     });
-  const file = host.readFile(path);
+  const file = await host.readFile(path);
   if (!file) return { reason: "no cache file" };
   if (!trusted(path, file, host)) return { reason: "untrusted file" };
   // An encrypted file opened as plaintext is an error of the full command's.
@@ -251,7 +260,10 @@ async function fromEncryptedCache(plan: Plan, host: CacheHost): Promise<CachedAn
   const plugin = createPersistentCache({
     encryption: "keyring",
     path: plan.settings.cachePath,
-    logger: cliLogger(host.env, false, (text) => host.write(2, encoder.encode(text))),
+    // Warnings go out in order; one that cannot be written (stderr closed) is not told.
+    logger: cliLogger(host.env, false, (text) => {
+      host.write(2, encoder.encode(text)).catch(() => {});
+    }),
   });
   try {
     return await withCache(new TokenCache(), plugin, (cache) => lookUp(cache, plan));
