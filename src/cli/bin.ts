@@ -17,6 +17,9 @@
  */
 
 import { type ProcessHost, processHost } from "../../ffi/host.ts";
+// Imported statically, so that a bundler hoists it into the entry: reached through import(), its
+// thirty modules became lazily initialised wrappers, which cost Bun about 3 ms to set up.
+import { kubeFromCache, tokenFromCache } from "./token_from_cache.ts";
 
 /**
  * Answers `entra-auth token` or `kube` from the cache: the exit code, or undefined when the full
@@ -37,7 +40,6 @@ async function fromCache(host: ProcessHost): Promise<number | undefined> {
       await say(`entra-auth: startup: ${text}\n`);
     }
   };
-  const { kubeFromCache, tokenFromCache } = await import("./token_from_cache.ts");
   const [command, ...argv] = host.args;
   const answer = await (command === "token" ? tokenFromCache : kubeFromCache)(argv, serial);
   try {
