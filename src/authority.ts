@@ -25,7 +25,11 @@ export interface Authority {
 }
 
 /** Hosts of Microsoft Entra ID's clouds. */
-export const AAD_HOSTS: ReadonlySet<string> = new Set(KNOWN_CLOUDS.flatMap((c) => c.aliases));
+export const AAD_HOSTS: ReadonlySet<string> = new Set();
+// A loop, not flatMap: JavaScriptCore compiles that built-in on first use (every cold start).
+for (const cloud of KNOWN_CLOUDS) {
+  for (const host of cloud.aliases) (AAD_HOSTS as Set<string>).add(host);
+}
 
 /**
  * The authority used when the app names none.
