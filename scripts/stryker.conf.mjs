@@ -8,8 +8,8 @@ import process from "node:process";
 // The sandbox gets no node_modules of its own when node_modules is itself a symlink (as in
 // this repository's worktrees): link it before each run.
 const nodeModules = resolve("node_modules");
-const deno = `{ [ -e node_modules ] || ln -s '${nodeModules}' node_modules; } && `
-  + `'${nodeModules}/.bin/deno' test -A --no-check --quiet`;
+const link = `{ [ -e node_modules ] || ln -s '${nodeModules}' node_modules; } && `;
+const deno = `'${nodeModules}/.bin/deno' test -A --no-check --quiet`;
 
 /** Module → the files mutated and the tests run against each mutant. */
 export const MODULES = {
@@ -137,7 +137,9 @@ const wrap = process.env.MUTATION_WRAP ?? "";
 /** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
 export default {
   testRunner: "command",
-  commandRunner: { command: `${wrap}${deno} ${(tests?.length ? tests : module.tests).join(" ")}` },
+  commandRunner: {
+    command: `${link}${wrap}${deno} ${(tests?.length ? tests : module.tests).join(" ")}`,
+  },
   mutate: ranges?.length ? ranges : module.mutate,
   coverageAnalysis: "off",
   concurrency: Number(process.env.MUTATION_CONCURRENCY ?? 1),

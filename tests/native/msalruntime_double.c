@@ -184,6 +184,8 @@ static atomic_int started;
 static atomic_int pii_enabled;
 static atomic_int option_delay_ms = 5;
 static atomic_int option_log_lock;
+/* When non-zero, the HRESULT (as uint32) that failed operations report instead of their own. */
+static atomic_int option_error_code;
 static atomic_int signed_in_mask = 7;
 static atomic_int outstanding;
 static atomic_int threads_in_flight;
@@ -380,7 +382,9 @@ static err_t *make_error(int32_t status, int64_t code, int32_t tag, const char *
  * 0x1f000000 + status, and a context naming the operation (redacted user unless PII). */
 static err_t *operation_error(int32_t status, const char *op, int user_index) {
   const char *who = user_index >= 0 ? users[user_index].username : "none";
-  return make_error(status, 2147942400LL + status, 0x1f000000 + status,
+  int32_t forced = atomic_load(&option_error_code);
+  int64_t code = forced ? (int64_t)(uint32_t)forced : 2147942400LL + status;
+  return make_error(status, code, 0x1f000000 + status,
                     "double: %s failed with status %d for user '%s'", op, status, pii(who));
 }
 
@@ -1322,12 +1326,14 @@ EXPORT void double_release_hung(void) {
 }
 
 /* Options: "async_delay_ms" (default 5), "log_lock" (0/1: hold a lock across log callbacks,
- * as the real logger does), "signed_in_mask" (bit per user: alice, bob, chloé; default 7). */
+ * as the real logger does), "signed_in_mask" (bit per user: alice, bob, chloé; default 7),
+ * "error_code" (the HRESULT failed operations report, as int32 bits; 0: their own). */
 EXPORT void double_set_option(const char *name, int32_t value) {
   if (!name) return;
   if (!strcmp(name, "async_delay_ms")) atomic_store(&option_delay_ms, value);
   else if (!strcmp(name, "log_lock")) atomic_store(&option_log_lock, value);
   else if (!strcmp(name, "signed_in_mask")) atomic_store(&signed_in_mask, value);
+  else if (!strcmp(name, "error_code")) atomic_store(&option_error_code, value);
 }
 
 /* Calls made to a function, by short name ("Shutdown", "SignInSilently", "ReleaseError"…). */
@@ -1397,6 +1403,7 @@ EXPORT void double_reset(void) {
   pthread_mutex_unlock(&calls_lock);
   atomic_store(&option_delay_ms, 5);
   atomic_store(&option_log_lock, 0);
+  atomic_store(&option_error_code, 0);
   atomic_store(&signed_in_mask, 7);
   atomic_store(&bad_releases, 0);
   atomic_store(&bad_uses, 0);

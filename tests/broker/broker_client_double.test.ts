@@ -1,0 +1,229 @@
+/**
+ * The brokered PublicClientApplication's own decisions, against the compiled test double of
+ * MSALRuntime (tests/native/msalruntime_double.c; no broker session needed): which broker call
+ * serves which request, the errors that end a sign-in instead of showing the broker, the log
+ * lines that say so, kept account handles, sign-outs that fail, aborts, time limits and calls
+ * stalled behind a hung one, close and reuse, and the process-wide PII and WAM switches.
+ * Each scenario runs in a process of its own (tests/fixtures/double_client.ts).
+ */
+
+import assert from "node:assert/strict";
+import process from "node:process";
+import { describe, it } from "node:test";
+import { runFixture } from "../support/fixtures.ts";
+import { msalRuntimeDoublePath } from "../support/msalruntime_double.ts";
+
+// deno-lint-ignore no-explicit-any
+type Report = Record<string, any>;
+
+const doublePath = msalRuntimeDoublePath();
+const reports = new Map<string, Promise<Report>>();
+
+/** Runs a scenario once (later calls share the report) and checks that it ran to the end. */
+function scenario(name: "routes" | "process-wide"): Promise<Report> {
+  let report = reports.get(name);
+  if (!report) {
+    report = (async () => {
+      const r = await runFixture("double_client", [name], {
+        env: { ENTRA_AUTH_MSALRUNTIME_PATH: doublePath, DISPLAY: undefined },
+        timeoutMs: 60_000,
+      });
+      const line = r.stdout.trim().split("\n").filter((l) => l.startsWith("{")).pop();
+      const why = `${name}: exit ${r.code} ${r.signal ?? ""}\n${r.stdout}\n${r.stderr}`;
+      assert.ok(line, `no report from ${why}`);
+      const parsed = JSON.parse(line) as Report;
+      assert.equal(parsed.ok, true, why);
+      assert.equal(r.code, 0, why);
+      return parsed;
+    })();
+    reports.set(name, report);
+  }
+  return report;
+}
+
+const NONE = { silent: 0, ui: 0, hint: 0, account: 0, read: 0 };
+
+describe("brokered sign-in decisions (MSALRuntime test double)", () => {
+  it("the default OS account first, silently, saying so; its account as the broker has it", async () => {
+    const r = await scenario("routes");
+    assert.deepEqual(r.defaultAccount.made, { ...NONE, silent: 1 });
+    assert.deepEqual(r.defaultAccount.lines, ["Signed in silently with the default OS account."]);
+    assert.equal(r.defaultAccount.nativeAccountId, "double-account-alice");
+    assert.equal(r.defaultAccount.environment, "login.microsoftonline.com");
+    assert.equal(r.defaultAccount.fromCache, false);
+    assert.equal(r.defaultAccount.fromBroker, true);
+    // One share of MSALRuntime per application, however many calls it made, even when the
+    // first two came at once.
+    assert.equal(r.sharesAfterConcurrentStart, 1);
+    assert.equal(r.sharesWithOneApp, 1);
+  });
+
+  it("the broker's UI when the default account needs interaction, saying so", async () => {
+    const r = await scenario("routes");
+    assert.deepEqual(r.needsInteraction.made, { ...NONE, silent: 1, ui: 1 });
+    assert.deepEqual(r.needsInteraction.lines, [
+      "The default OS account needs interaction; showing the broker.",
+    ]);
+  });
+
+  it("prompt none: the broker's own interaction-required error, no UI", async () => {
+    const r = await scenario("routes");
+    assert.deepEqual(r.promptNone.made, { ...NONE, silent: 1 });
+    assert.equal(r.promptNone.value.name, "InteractionRequiredError");
+    assert.equal(r.promptNone.value.status, 2, "the broker's error, not one made up here");
+  });
+
+  it("any other failure of the default account ends the sign-in: no UI", async () => {
+    const r = await scenario("routes");
+    assert.deepEqual(r.otherFailure.made, { ...NONE, silent: 1 });
+    assert.equal(r.otherFailure.value.name, "BrokerError");
+    assert.equal(r.otherFailure.value.status, 6);
+  });
+
+  it("prompt none with a login hint: interaction required, without any broker call", async () => {
+    const r = await scenario("routes");
+    assert.deepEqual(r.promptNoneWithHint.made, NONE);
+    assert.equal(r.promptNoneWithHint.value.name, "InteractionRequiredError");
+    assert.equal(
+      r.promptNoneWithHint.value.message,
+      "prompt is none and the broker needs interaction.",
+    );
+  });
+
+  it("a hint with a prompt goes to the broker's UI with the hint; a prompt alone, without one", async () => {
+    const r = await scenario("routes");
+    assert.deepEqual(r.hintWithPrompt.made, { ...NONE, ui: 1 });
+    assert.equal(r.hintWithPrompt.value.op, "SignInInteractively");
+    assert.equal(r.hintWithPrompt.value.accountHint, "bob@contoso.example");
+    assert.deepEqual(r.promptWithoutHint.made, { ...NONE, ui: 1 });
+    assert.equal(r.promptWithoutHint.value.accountHint, "");
+  });
+
+  it("says that a domain hint is not passed to the broker", async () => {
+    const r = await scenario("routes");
+    assert.equal(
+      r.domainHint[0],
+      "domainHint is not passed to the broker (it picks the realm itself).",
+    );
+  });
+
+  it("refuses a parent window handle of 0", async () => {
+    const r = await scenario("routes");
+    assert.equal(r.windowZero?.code, "invalid_argument");
+    assert.equal(r.windowZero.message, "parentWindowHandle must not be 0");
+  });
+
+  it("keeps the account handles getAccounts read: silent calls read no account again", async () => {
+    const r = await scenario("routes");
+    assert.deepEqual(r.kept.made, NONE);
+  });
+});
+
+describe("brokered sign-outs (MSALRuntime test double)", () => {
+  it("an account unknown to the broker (16) or needing interaction counts as signed out", async () => {
+    const r = await scenario("routes");
+    assert.equal(r.signOutUnknown, undefined, JSON.stringify(r.signOutUnknown));
+    assert.equal(r.signOutInteraction, undefined, JSON.stringify(r.signOutInteraction));
+    assert.deepEqual(r.listedAfterSignOuts, ["bob@contoso.example"]);
+  });
+
+  it("another failure is the caller's error, and the account stays", async () => {
+    const r = await scenario("routes");
+    assert.equal(r.signOutFails?.name, "BrokerError");
+    assert.equal(r.signOutFails.status, 6);
+    assert.ok(r.listedAfterSignOuts.includes("bob@contoso.example"));
+  });
+
+  it("a signed-out account needs interaction, until it signs in again", async () => {
+    const r = await scenario("routes");
+    assert.equal(r.silentAfterSignOut?.name, "InteractionRequiredError");
+    assert.equal(
+      r.silentAfterSignOut.message,
+      "This account was signed out of the app (removeAccount): sign in interactively.",
+    );
+    assert.equal(r.silentAfterSignIn, undefined, JSON.stringify(r.silentAfterSignIn));
+  });
+
+  it("an account the broker fails to read is not signed out: the broker's error", async () => {
+    const r = await scenario("routes");
+    assert.equal(r.removeReadFails?.name, "BrokerError");
+    assert.equal(r.removeReadFails.status, 6);
+  });
+});
+
+describe("brokered calls: aborts and time limits (MSALRuntime test double)", () => {
+  it("an abort ends the wait for a shared account read, and an aborted signal any call", async () => {
+    const r = await scenario("routes");
+    for (const e of [r.readAborted, r.preAborted]) {
+      assert.equal(e?.code, "aborted", JSON.stringify(e));
+      assert.equal(e.message, "The broker call was canceled by the application.");
+    }
+    assert.ok(r.readAbortedMs < 4_000, `aborted after ${r.readAbortedMs} ms`);
+  });
+
+  it("a hung call ends at its time limit with a broker_timeout naming it and what to do", async () => {
+    const r = await scenario("routes");
+    assert.equal(r.timeout?.code, "broker_timeout");
+    assert.equal(
+      r.timeout.message,
+      "The authentication broker did not answer within 300 ms (MSALRUNTIME_SignInSilentlyAsync). "
+        + "Check that microsoft-identity-broker is running (systemctl --user status "
+        + "microsoft-identity-broker), or raise the broker timeout.",
+    );
+  });
+
+  it("the next call goes ahead at once, but not 2 s after the hung call was issued", async () => {
+    const r = await scenario("routes");
+    // Only meaningful when the next call came before the 2 s (always, unless the machine froze).
+    if (r.nextAtOnceAgeMs < 2_000) {
+      assert.equal(r.nextAtOnce, undefined, JSON.stringify(r.nextAtOnce));
+    }
+    assert.equal(r.stalled?.code, "broker_timeout");
+    assert.match(
+      r.stalled.message,
+      /^The authentication broker has not answered an earlier call \(MSALRUNTIME_SignInSilentlyAsync, [2-9] s ago\), and MSALRuntime sends calls one at a time, so this call would wait behind it\. Finish or close the broker's window if one is open; otherwise restart the broker \(systemctl --user restart microsoft-identity-broker\) or retry later\.$/,
+    );
+  });
+
+  it("close gives every share of MSALRuntime back; a closed app starts it again", async () => {
+    const r = await scenario("routes");
+    assert.equal(r.sharesBeforeClose, 3);
+    assert.deepEqual(r.afterClose, { shares: 0, started: false });
+    assert.equal(r.reused, 2);
+    assert.deepEqual(r.afterReuse, { shares: 1, started: true });
+  });
+});
+
+describe("process-wide broker switches (MSALRuntime test double)", () => {
+  it("an app without PII logging gets no broker log lines once another turned PII on", async () => {
+    const r = await scenario("process-wide");
+    assert.ok(r.pii.withPii > 0, "the app with PII logging gets the broker's lines");
+    assert.equal(r.pii.withoutPii, 0);
+  });
+
+  it(
+    "WAM absent (REGDB_E_CLASSNOTREG): signs in without it, says so once, then never asks again",
+    { skip: process.platform === "win32" && "the Windows path asks the registry instead" },
+    async () => {
+      const r = await scenario("process-wide");
+      assert.deepEqual(r.absent.made, { ...NONE, silent: 1 });
+      // Fell back to the browser (no display in the fixture), not a broker error.
+      assert.equal(r.absent.value?.code, "no_browser", JSON.stringify(r.absent.value));
+      assert.deepEqual(r.absentLines, [
+        "The Windows authentication broker (WAM) is not available on this machine "
+        + "(REGDB_E_CLASSNOTREG); signing in without it.",
+      ]);
+      assert.deepEqual(r.again.made, NONE);
+      assert.equal(r.again.value?.code, "no_browser");
+      const requiredMessage = "The Windows authentication broker (WAM) is not available on this "
+        + "machine (broker.required is set, so there is no sign-in without it).";
+      for (const e of [r.required.value, r.requiredAccounts]) {
+        assert.equal(e?.name, "BrokerError");
+        assert.equal(e.code, "broker_unavailable");
+        assert.equal(e.message, requiredMessage);
+      }
+      assert.deepEqual(r.required.made, NONE);
+      assert.deepEqual(r.afterForget, { value: true, made: { ...NONE, silent: 1 } });
+    },
+  );
+});
