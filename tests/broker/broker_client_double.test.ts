@@ -20,7 +20,9 @@ const doublePath = msalRuntimeDoublePath();
 const reports = new Map<string, Promise<Report>>();
 
 /** Runs a scenario once (later calls share the report) and checks that it ran to the end. */
-function scenario(name: "routes" | "process-wide"): Promise<Report> {
+type Scenario = "routes" | "process-wide" | "no-broker" | "missing-library" | "slow-start";
+
+function scenario(name: Scenario): Promise<Report> {
   let report = reports.get(name);
   if (!report) {
     report = (async () => {
@@ -39,6 +41,13 @@ function scenario(name: "routes" | "process-wide"): Promise<Report> {
     reports.set(name, report);
   }
   return report;
+}
+
+// Each scenario is a process of its own: start them all at once (the tests share the reports).
+for (
+  const name of ["routes", "process-wide", "no-broker", "missing-library", "slow-start"] as const
+) {
+  scenario(name).catch(() => {}); // its test reports a failure
 }
 
 const NONE = { silent: 0, ui: 0, hint: 0, account: 0, read: 0 };
@@ -226,4 +235,64 @@ describe("process-wide broker switches (MSALRuntime test double)", () => {
       assert.deepEqual(r.afterForget, { value: true, made: { ...NONE, silent: 1 } });
     },
   );
+});
+
+describe("when the broker cannot be used (MSALRuntime test double)", () => {
+  const FALLBACK = " Signing in without the broker: under Conditional Access that requires a "
+    + "managed device, sign-in may then fail. Set broker.required to make this an error.";
+  const REQUIRED = "The broker is required (broker.required) but cannot be used. ";
+
+  it("no broker on the bus: one warning to the app's logger, then verbose lines; required: a typed error", async () => {
+    const r = await scenario("no-broker");
+    const why = "The authentication broker is not running (double: Startup failed with status 6 "
+      + "for user '(pii)'). Install and start Microsoft Single Sign-on for Linux (the "
+      + "intune-portal or microsoft-identity-broker package), or sign in without the broker.";
+    assert.deepEqual([r.first, r.second, r.other], [0, 0, 0]);
+    assert.deepEqual(r.lines, [`warning: ${why}${FALLBACK}`, `verbose: Broker not used: ${why}`]);
+    assert.equal(r.required?.name, "BrokerError");
+    assert.equal(r.required.code, "broker_unavailable");
+    assert.equal(r.required.status, 6, "the broker's report of the failed start");
+    assert.equal(r.required.message, REQUIRED + why);
+    assert.equal(r.requiredCause, why);
+    assert.equal(r.requiredOperation, "MSALRUNTIME_Startup");
+  });
+
+  it("a library that cannot load: one console warning (no logger); required: a typed error", async () => {
+    const r = await scenario("missing-library");
+    const why =
+      /^The broker library cannot start: Native library not found: \/nonexistent\/libmsalruntime\.so\. Install MSALRuntime with: [^.]+\.$/;
+    assert.deepEqual([r.accounts, r.again], [0, 0]);
+    assert.equal(r.warnings.length, 1, JSON.stringify(r.warnings));
+    assert.ok(r.warnings[0].startsWith("entra-auth: "), r.warnings[0]);
+    assert.ok(r.warnings[0].endsWith(FALLBACK), r.warnings[0]);
+    assert.match(r.warnings[0].slice("entra-auth: ".length, -FALLBACK.length), why);
+    assert.equal(r.required?.code, "broker_unavailable");
+    assert.ok(r.required.message.startsWith(REQUIRED), r.required.message);
+    assert.match(r.required.message.slice(REQUIRED.length), why);
+    assert.equal(r.requiredCause, "NativeLibraryError", "the load failure is the cause");
+  });
+
+  it("a start slower than the limit falls back once warned, is not waited for again, and serves later calls", async () => {
+    const r = await scenario("slow-start");
+    const why = "MSALRuntime did not start within 200 ms: the broker (microsoft-identity-broker) "
+      + "or the session bus is not answering. Check it with systemctl --user status "
+      + "microsoft-identity-broker, or raise broker.startupTimeoutMs.";
+    assert.equal(r.first, 0);
+    assert.equal(r.startedAfterFirst, 0, "the start was still under way");
+    assert.deepEqual(r.warnings, [`entra-auth: ${why}${FALLBACK}`]);
+    assert.deepEqual([r.otherApp, r.again], [0, 0]);
+    assert.deepEqual(r.lines, [
+      `verbose: Broker not used: ${why}`,
+      `verbose: Broker not used: ${why}`,
+    ]);
+    assert.equal(r.startedAfterAgain, 0, "the next call did not wait for the start");
+    assert.equal(r.aborted?.code, "aborted");
+    assert.equal(r.aborted.message, "The broker call was canceled by the application.");
+    assert.equal(r.startedAfterAbort, 0, "the abort ended the wait before the start was done");
+    assert.equal(r.required?.code, "broker_timeout");
+    assert.equal(r.required.message, REQUIRED + why);
+    assert.equal(r.started, true);
+    assert.equal(r.afterStart, 3, "once started, the broker serves the app that timed out");
+    assert.equal(r.afterStartRequired, 3);
+  });
 });
