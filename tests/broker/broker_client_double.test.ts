@@ -61,6 +61,7 @@ describe("brokered sign-in decisions (MSALRuntime test double)", () => {
     assert.equal(r.defaultAccount.environment, "login.microsoftonline.com");
     assert.equal(r.defaultAccount.fromCache, false);
     assert.equal(r.defaultAccount.fromBroker, true);
+    assert.equal(r.defaultAccount.bearerHeader, true, "Authorization: Bearer <the token>");
     // One share of MSALRuntime per application, however many calls it made, even when the
     // first two came at once.
     assert.equal(r.sharesAfterConcurrentStart, 1);
@@ -116,6 +117,24 @@ describe("brokered sign-in decisions (MSALRuntime test double)", () => {
     );
   });
 
+  it("passes the app's extra query parameters on to the broker", async () => {
+    const r = await scenario("routes");
+    assert.deepEqual(r.extraParameters.value, { slice: "testslice" });
+  });
+
+  it("refuses the console window without a display, saying what to do", async () => {
+    const r = await scenario("routes");
+    assert.equal(r.noWindow?.name, "BrokerError");
+    assert.equal(r.noWindow.code, "no_window");
+    assert.equal(
+      r.noWindow.message,
+      "Interactive sign-in through the broker needs a display for its window, and there is "
+        + "none (DISPLAY is unset or unreachable: an SSH session or a headless machine). Run "
+        + "the app in a desktop session, forward X11 (ssh -X), or pass the app's own window "
+        + "handle as parentWindowHandle.",
+    );
+  });
+
   it("refuses a parent window handle of 0", async () => {
     const r = await scenario("routes");
     assert.equal(r.windowZero?.code, "invalid_argument");
@@ -158,12 +177,24 @@ describe("brokered sign-outs (MSALRuntime test double)", () => {
     assert.equal(r.removeReadFails?.name, "BrokerError");
     assert.equal(r.removeReadFails.status, 6);
   });
+
+  it("a failed read of an account is not kept: the next call reads it again", async () => {
+    const r = await scenario("routes");
+    assert.equal(r.readAgain.value, undefined, JSON.stringify(r.readAgain.value));
+    assert.deepEqual(r.readAgain.made, { ...NONE, read: 1 });
+  });
+
+  it("an abort during the sign-out ends it with code aborted", async () => {
+    const r = await scenario("routes");
+    assert.equal(r.signOutAborted?.code, "aborted", JSON.stringify(r.signOutAborted));
+    assert.equal(r.signOutAborted.message, "The broker call was canceled by the application.");
+  });
 });
 
 describe("brokered calls: aborts and time limits (MSALRuntime test double)", () => {
   it("an abort ends the wait for a shared account read, and an aborted signal any call", async () => {
     const r = await scenario("routes");
-    for (const e of [r.readAborted, r.preAborted]) {
+    for (const e of [r.readAborted, r.preAborted, r.callAborted]) {
       assert.equal(e?.code, "aborted", JSON.stringify(e));
       assert.equal(e.message, "The broker call was canceled by the application.");
     }
@@ -179,6 +210,8 @@ describe("brokered calls: aborts and time limits (MSALRuntime test double)", () 
         + "Check that microsoft-identity-broker is running (systemctl --user status "
         + "microsoft-identity-broker), or raise the broker timeout.",
     );
+    assert.equal(r.timeout.operation, "MSALRUNTIME_SignInSilentlyAsync");
+    assert.equal(r.timeout.cause, "NativeTimeoutError");
   });
 
   it("the next call goes ahead at once, but not 2 s after the hung call was issued", async () => {
@@ -196,7 +229,7 @@ describe("brokered calls: aborts and time limits (MSALRuntime test double)", () 
 
   it("close gives every share of MSALRuntime back; a closed app starts it again", async () => {
     const r = await scenario("routes");
-    assert.equal(r.sharesBeforeClose, 3);
+    assert.equal(r.sharesBeforeClose, 4);
     assert.deepEqual(r.afterClose, { shares: 0, started: false });
     assert.equal(r.reused, 2);
     assert.deepEqual(r.afterReuse, { shares: 1, started: true });
@@ -215,6 +248,15 @@ describe("process-wide broker switches (MSALRuntime test double)", () => {
     { skip: process.platform === "win32" && "the Windows path asks the registry instead" },
     async () => {
       const r = await scenario("process-wide");
+      // A required app that finds it out gets a typed error naming the call, with the
+      // broker's report as its cause.
+      assert.equal(r.requiredFinds?.code, "broker_unavailable", JSON.stringify(r.requiredFinds));
+      assert.equal(
+        r.requiredFinds.message,
+        "The Windows authentication broker (WAM) is not available on this machine.",
+      );
+      assert.equal(r.requiredFinds.operation, "MSALRUNTIME_SignInSilentlyAsync");
+      assert.equal(r.requiredFinds.causeCode, 0x80040154);
       assert.deepEqual(r.absent.made, { ...NONE, silent: 1 });
       // Fell back to the browser (no display in the fixture), not a broker error.
       assert.equal(r.absent.value?.code, "no_browser", JSON.stringify(r.absent.value));
