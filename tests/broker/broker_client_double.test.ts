@@ -178,6 +178,16 @@ describe("brokered sign-outs (MSALRuntime test double)", () => {
     assert.equal(r.removeReadFails.status, 6);
   });
 
+  it("an account the broker does not know needs interaction, and is found once the broker has it again", async () => {
+    const r = await scenario("routes");
+    assert.equal(r.unknownAccount?.name, "InteractionRequiredError");
+    assert.equal(
+      r.unknownAccount.message,
+      "The broker does not know this account (signed out, or not from the broker): sign in interactively.",
+    );
+    assert.equal(r.knownAgain, undefined, JSON.stringify(r.knownAgain));
+  });
+
   it("a failed read of an account is not kept: the next call reads it again", async () => {
     const r = await scenario("routes");
     assert.equal(r.readAgain.value, undefined, JSON.stringify(r.readAgain.value));
@@ -229,7 +239,7 @@ describe("brokered calls: aborts and time limits (MSALRuntime test double)", () 
 
   it("close gives every share of MSALRuntime back; a closed app starts it again", async () => {
     const r = await scenario("routes");
-    assert.equal(r.sharesBeforeClose, 4);
+    assert.equal(r.sharesBeforeClose, 5);
     assert.deepEqual(r.afterClose, { shares: 0, started: false });
     assert.equal(r.reused, 2);
     assert.deepEqual(r.afterReuse, { shares: 1, started: true });
@@ -333,6 +343,7 @@ describe("when the broker cannot be used (MSALRuntime test double)", () => {
     assert.equal(r.startedAfterAbort, 0, "the abort ended the wait before the start was done");
     assert.equal(r.required?.code, "broker_timeout");
     assert.equal(r.required.message, REQUIRED + why);
+    assert.equal(r.requiredOperation, "MSALRUNTIME_Startup");
     assert.equal(r.started, true);
     assert.equal(r.afterStart, 3, "once started, the broker serves the app that timed out");
     assert.equal(r.afterStartRequired, 3);
