@@ -104,10 +104,20 @@ export const MODULES = {
     ],
   },
   broker: {
-    // The C test double of MSALRuntime drives the whole brokered path without a broker
-    // session; tests/broker/pca_broker.test.ts (real MSALRuntime) needs scripts/with-broker.sh.
+    // The C test double of MSALRuntime (no broker session) and the real MSALRuntime against the
+    // broker emulator (pca_broker, broker_options, the fuzzed replies, broker_process): each run
+    // needs scripts/with-broker.sh, which scripts/mutation.sh sets for this module. About 30 s
+    // a mutant: run it in passes (docs/mutation-testing.md).
     mutate: ["src/broker/**/*.ts"],
-    tests: ["tests/broker/msalruntime_double.test.ts"],
+    tests: [
+      "tests/broker/broker_pure.test.ts",
+      "tests/broker/broker_client_double.test.ts",
+      "tests/broker/msalruntime_double.test.ts",
+      "tests/broker/pca_broker.test.ts",
+      "tests/broker/broker_options.test.ts",
+      "tests/fuzz/broker_result.test.ts",
+      "tests/broker/broker_process.test.ts",
+    ],
   },
   completion: {
     mutate: ["ffi/completion.ts"],
