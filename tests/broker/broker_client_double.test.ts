@@ -204,7 +204,7 @@ describe("brokered sign-outs (MSALRuntime test double)", () => {
 describe("brokered calls: aborts and time limits (MSALRuntime test double)", () => {
   it("an abort ends the wait for a shared account read, and an aborted signal any call", async () => {
     const r = await scenario("routes");
-    for (const e of [r.readAborted, r.preAborted, r.callAborted]) {
+    for (const e of [r.readAborted, r.removeReadAborted, r.preAborted, r.callAborted]) {
       assert.equal(e?.code, "aborted", JSON.stringify(e));
       assert.equal(e.message, "The broker call was canceled by the application.");
     }
@@ -231,6 +231,7 @@ describe("brokered calls: aborts and time limits (MSALRuntime test double)", () 
       assert.equal(r.nextAtOnce, undefined, JSON.stringify(r.nextAtOnce));
     }
     assert.equal(r.stalled?.code, "broker_timeout");
+    assert.equal(r.stalledOperation, "MSALRUNTIME_SignInSilentlyAsync");
     assert.match(
       r.stalled.message,
       /^The authentication broker has not answered an earlier call \(MSALRUNTIME_SignInSilentlyAsync, [2-9] s ago\), and MSALRuntime sends calls one at a time, so this call would wait behind it\. Finish or close the broker's window if one is open; otherwise restart the broker \(systemctl --user restart microsoft-identity-broker\) or retry later\.$/,
@@ -239,7 +240,7 @@ describe("brokered calls: aborts and time limits (MSALRuntime test double)", () 
 
   it("close gives every share of MSALRuntime back; a closed app starts it again", async () => {
     const r = await scenario("routes");
-    assert.equal(r.sharesBeforeClose, 5);
+    assert.equal(r.sharesBeforeClose, 6);
     assert.deepEqual(r.afterClose, { shares: 0, started: false });
     assert.equal(r.reused, 2);
     assert.deepEqual(r.afterReuse, { shares: 1, started: true });
