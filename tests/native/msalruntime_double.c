@@ -426,7 +426,7 @@ EXPORT MSALRUNTIME_ERROR_HANDLE MSALRUNTIME_Startup(void) {
   ENTER("Startup");
   /* A slow broker: a "complete" fault set for Startup holds it for the fault's delay. */
   fault slow = fault_for("Startup", 0);
-  if (slow.op[0] && slow.mode == M_COMPLETE) usleep((useconds_t)slow.delay_ms * 1000);
+  if (slow.op[0] && slow.mode == M_COMPLETE) usleep((unsigned)slow.delay_ms * 1000u);
   atomic_store(&started, 1);
   log_line(3, "Startup: double broker ready");
   return NULL;
