@@ -20,7 +20,13 @@ const doublePath = msalRuntimeDoublePath();
 const reports = new Map<string, Promise<Report>>();
 
 /** Runs a scenario once (later calls share the report) and checks that it ran to the end. */
-type Scenario = "routes" | "process-wide" | "no-broker" | "missing-library" | "slow-start";
+type Scenario =
+  | "routes"
+  | "process-wide"
+  | "no-broker"
+  | "no-broker-no-context"
+  | "missing-library"
+  | "slow-start";
 
 function scenario(name: Scenario): Promise<Report> {
   let report = reports.get(name);
@@ -45,7 +51,14 @@ function scenario(name: Scenario): Promise<Report> {
 
 // Each scenario is a process of its own: start them all at once (the tests share the reports).
 for (
-  const name of ["routes", "process-wide", "no-broker", "missing-library", "slow-start"] as const
+  const name of [
+    "routes",
+    "process-wide",
+    "no-broker",
+    "no-broker-no-context",
+    "missing-library",
+    "slow-start",
+  ] as const
 ) {
   scenario(name).catch(() => {}); // its test reports a failure
 }
@@ -120,6 +133,11 @@ describe("brokered sign-in decisions (MSALRuntime test double)", () => {
   it("passes the app's extra query parameters on to the broker", async () => {
     const r = await scenario("routes");
     assert.deepEqual(r.extraParameters.value, { slice: "testslice" });
+  });
+
+  it("a result that grants no scopes lists none", async () => {
+    const r = await scenario("routes");
+    assert.deepEqual(r.noGrantedScopes, []);
   });
 
   it("refuses the console window without a display, saying what to do", async () => {
@@ -308,6 +326,16 @@ describe("when the broker cannot be used (MSALRuntime test double)", () => {
     assert.equal(r.required.message, REQUIRED + why);
     assert.equal(r.requiredCause, why);
     assert.equal(r.requiredOperation, "MSALRUNTIME_Startup");
+  });
+
+  it("a start-up error without context: the message says there is no broker on the bus", async () => {
+    const r = await scenario("no-broker-no-context");
+    assert.equal(
+      r.required?.message,
+      REQUIRED + "The authentication broker is not running (no broker on the session bus). "
+        + "Install and start Microsoft Single Sign-on for Linux (the intune-portal or "
+        + "microsoft-identity-broker package), or sign in without the broker.",
+    );
   });
 
   it("a library that cannot load: one console warning (no logger); required: a typed error", async () => {
