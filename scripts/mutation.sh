@@ -15,9 +15,12 @@
 # test files that guard them against every mutant. Reports: .tmp/mutation/<module>.html and
 # .json. A run that exceeds its time budget (MUTATION_BUDGET_MIN, default 30) is stopped and
 # reported as such (Stryker then writes no report: give the budget room, or split the module
-# with MUTATION_MUTATE). The broker module runs against the compiled C test double of MSALRuntime
-# (no broker session needed). Results, scores and the equivalent mutants:
-# docs/mutation-testing.md.
+# with MUTATION_MUTATE). The broker module's tests run against the compiled C test double of
+# MSALRuntime and against the real MSALRuntime talking to the broker emulator, so each of its test
+# runs is wrapped in scripts/with-broker.sh (set here unless MUTATION_WRAP is set; an empty
+# MUTATION_WRAP= runs them unwrapped, the emulator's tests then skip). It is slow (about 30 s a
+# mutant): run it in passes (docs/mutation-testing.md). Results, scores and the equivalent
+# mutants: docs/mutation-testing.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,10 +37,16 @@ for module in "${modules[@]}"; do
   label="${MUTATION_LABEL:-${MUTATION_MUTATE:+ranges}}"
   label="${label:-${MUTATION_TESTS:+tests}}"
   report=".tmp/mutation/$module${label:+.$label}"
+  if [ "$module" = broker ] && [ -z "${MUTATION_WRAP+set}" ]; then
+    # Its tests need a broker session (the emulator on a private bus): one per test run.
+    wrap="$PWD/scripts/with-broker.sh -- "
+  else
+    wrap="${MUTATION_WRAP:-}"
+  fi
   echo "== mutation testing: $module${MUTATION_MUTATE:+ ($MUTATION_MUTATE)} (budget ${budget_min} min)"
   rm -f "$report.json"
   set +e
-  MUTATION_MODULE="$module" timeout --signal=INT --kill-after=30 \
+  MUTATION_MODULE="$module" MUTATION_WRAP="$wrap" timeout --signal=INT --kill-after=30 \
     "$((budget_min * 60))" "$stryker" run scripts/stryker.conf.mjs 2>&1 \
     | tee "$report.log" | grep -vE "^\s+at |Mutation testing [0-9]+%" 
   rc=${PIPESTATUS[0]}

@@ -14,10 +14,11 @@ const [report, ...passes] = args.filter((a) => !a.startsWith("--")).map((path) =
 );
 // A "kill" whose test command could not even start (the tools vanished mid-run, e.g. a
 // reinstall of node_modules) proves nothing: count it as not run.
-// (The shell's own complaint about the command, not a test's ENOENT, which is a real kill.)
+// (The shell's own complaint about the command, not a test's ENOENT, which is a real kill, nor
+// a test's output that names deno and, later on the line, something not found.)
 const broken = (m) =>
   m.status === "Killed"
-  && /(\/\.bin\/deno|deno)[^\n]*(not found|No such file or directory$)|^sh: \d+: .*not found/m
+  && /(\/\.bin\/deno|deno): (not found|No such file or directory)$|^(\/bin\/)?sh: \d+: \S+: not found$/m
     .test(m.statusReason ?? "");
 const id = (file, m) =>
   `${file} ${m.location.start.line}:${m.location.start.column}-${m.location.end.line}:${m.location.end.column} ${m.mutatorName} ${m.replacement}`;

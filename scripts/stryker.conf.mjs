@@ -8,8 +8,8 @@ import process from "node:process";
 // The sandbox gets no node_modules of its own when node_modules is itself a symlink (as in
 // this repository's worktrees): link it before each run.
 const nodeModules = resolve("node_modules");
-const deno = `{ [ -e node_modules ] || ln -s '${nodeModules}' node_modules; } && `
-  + `'${nodeModules}/.bin/deno' test -A --no-check --quiet`;
+const link = `{ [ -e node_modules ] || ln -s '${nodeModules}' node_modules; } && `;
+const deno = `'${nodeModules}/.bin/deno' test -A --no-check --quiet`;
 
 /** Module → the files mutated and the tests run against each mutant. */
 export const MODULES = {
@@ -104,10 +104,20 @@ export const MODULES = {
     ],
   },
   broker: {
-    // The C test double of MSALRuntime drives the whole brokered path without a broker
-    // session; tests/broker/pca_broker.test.ts (real MSALRuntime) needs scripts/with-broker.sh.
+    // The C test double of MSALRuntime (no broker session) and the real MSALRuntime against the
+    // broker emulator (pca_broker, broker_options, the fuzzed replies, broker_process): each run
+    // needs scripts/with-broker.sh, which scripts/mutation.sh sets for this module. About 30 s
+    // a mutant: run it in passes (docs/mutation-testing.md).
     mutate: ["src/broker/**/*.ts"],
-    tests: ["tests/broker/msalruntime_double.test.ts"],
+    tests: [
+      "tests/broker/broker_pure.test.ts",
+      "tests/broker/broker_client_double.test.ts",
+      "tests/broker/msalruntime_double.test.ts",
+      "tests/broker/pca_broker.test.ts",
+      "tests/broker/broker_options.test.ts",
+      "tests/fuzz/broker_result.test.ts",
+      "tests/broker/broker_process.test.ts",
+    ],
   },
   completion: {
     mutate: ["ffi/completion.ts"],
@@ -137,7 +147,9 @@ const wrap = process.env.MUTATION_WRAP ?? "";
 /** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
 export default {
   testRunner: "command",
-  commandRunner: { command: `${wrap}${deno} ${(tests?.length ? tests : module.tests).join(" ")}` },
+  commandRunner: {
+    command: `${link}${wrap}${deno} ${(tests?.length ? tests : module.tests).join(" ")}`,
+  },
   mutate: ranges?.length ? ranges : module.mutate,
   coverageAnalysis: "off",
   concurrency: Number(process.env.MUTATION_CONCURRENCY ?? 1),

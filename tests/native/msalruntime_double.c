@@ -184,6 +184,12 @@ static atomic_int started;
 static atomic_int pii_enabled;
 static atomic_int option_delay_ms = 5;
 static atomic_int option_log_lock;
+/* When non-zero, the HRESULT (as uint32) that failed operations report instead of their own. */
+static atomic_int option_error_code;
+/* When non-zero, results grant no scopes (an empty GetGrantedScopes). */
+static atomic_int option_no_granted_scopes;
+/* When non-zero, failed operations report an empty context. */
+static atomic_int option_no_error_context;
 static atomic_int signed_in_mask = 7;
 static atomic_int outstanding;
 static atomic_int threads_in_flight;
@@ -380,7 +386,10 @@ static err_t *make_error(int32_t status, int64_t code, int32_t tag, const char *
  * 0x1f000000 + status, and a context naming the operation (redacted user unless PII). */
 static err_t *operation_error(int32_t status, const char *op, int user_index) {
   const char *who = user_index >= 0 ? users[user_index].username : "none";
-  return make_error(status, 2147942400LL + status, 0x1f000000 + status,
+  int32_t forced = atomic_load(&option_error_code);
+  int64_t code = forced ? (int64_t)(uint32_t)forced : 2147942400LL + status;
+  if (atomic_load(&option_no_error_context)) return make_error(status, code, 0x1f000000 + status, "%s", "");
+  return make_error(status, code, 0x1f000000 + status,
                     "double: %s failed with status %d for user '%s'", op, status, pii(who));
 }
 
@@ -420,6 +429,9 @@ static err_t *put_string(const char *value, os_char *buffer, int32_t *size) {
 
 EXPORT MSALRUNTIME_ERROR_HANDLE MSALRUNTIME_Startup(void) {
   ENTER("Startup");
+  /* A slow broker: a "complete" fault set for Startup holds it for the fault's delay. */
+  fault slow = fault_for("Startup", 0);
+  if (slow.op[0] && slow.mode == M_COMPLETE) usleep((unsigned)slow.delay_ms * 1000u);
   atomic_store(&started, 1);
   log_line(3, "Startup: double broker ready");
   return NULL;
@@ -487,7 +499,7 @@ static void fill_auth_success(result_t *r, op *o) {
   free(header);
   free(payload);
   r->raw_id_token = jwt.p;
-  r->scopes = dup_or_null(o->scopes);
+  r->scopes = atomic_load(&option_no_granted_scopes) ? NULL : dup_or_null(o->scopes);
   r->expires_on = (int64_t)time(NULL) + 3600;
   if (o->pop_method && *o->pop_method) {
     r->pop = 1;
@@ -1322,12 +1334,18 @@ EXPORT void double_release_hung(void) {
 }
 
 /* Options: "async_delay_ms" (default 5), "log_lock" (0/1: hold a lock across log callbacks,
- * as the real logger does), "signed_in_mask" (bit per user: alice, bob, chloé; default 7). */
+ * as the real logger does), "signed_in_mask" (bit per user: alice, bob, chloé; default 7),
+ * "error_code" (the HRESULT failed operations report, as int32 bits; 0: their own),
+ * "no_granted_scopes" (0/1: results grant no scopes), "no_error_context" (0/1: failed
+ * operations report an empty context). */
 EXPORT void double_set_option(const char *name, int32_t value) {
   if (!name) return;
   if (!strcmp(name, "async_delay_ms")) atomic_store(&option_delay_ms, value);
   else if (!strcmp(name, "log_lock")) atomic_store(&option_log_lock, value);
   else if (!strcmp(name, "signed_in_mask")) atomic_store(&signed_in_mask, value);
+  else if (!strcmp(name, "error_code")) atomic_store(&option_error_code, value);
+  else if (!strcmp(name, "no_granted_scopes")) atomic_store(&option_no_granted_scopes, value);
+  else if (!strcmp(name, "no_error_context")) atomic_store(&option_no_error_context, value);
 }
 
 /* Calls made to a function, by short name ("Shutdown", "SignInSilently", "ReleaseError"…). */
@@ -1397,6 +1415,9 @@ EXPORT void double_reset(void) {
   pthread_mutex_unlock(&calls_lock);
   atomic_store(&option_delay_ms, 5);
   atomic_store(&option_log_lock, 0);
+  atomic_store(&option_error_code, 0);
+  atomic_store(&option_no_granted_scopes, 0);
+  atomic_store(&option_no_error_context, 0);
   atomic_store(&signed_in_mask, 7);
   atomic_store(&bad_releases, 0);
   atomic_store(&bad_uses, 0);
