@@ -8,8 +8,8 @@ import process from "node:process";
 // The sandbox gets no node_modules of its own when node_modules is itself a symlink (as in
 // this repository's worktrees): link it before each run.
 const nodeModules = resolve("node_modules");
-const deno = `{ [ -e node_modules ] || ln -s '${nodeModules}' node_modules; } && `
-  + `'${nodeModules}/.bin/deno' test -A --no-check --quiet`;
+const link = `{ [ -e node_modules ] || ln -s '${nodeModules}' node_modules; } && `;
+const deno = `'${nodeModules}/.bin/deno' test -A --no-check --quiet`;
 
 /** Module → the files mutated and the tests run against each mutant. */
 export const MODULES = {
@@ -131,13 +131,16 @@ const tests = process.env.MUTATION_TESTS?.split(/\s+/).filter(Boolean);
 const label = process.env.MUTATION_LABEL
   ?? (ranges?.length ? "ranges" : tests?.length ? "tests" : undefined);
 const report = `.tmp/mutation/${name}${label ? `.${label}` : ""}`;
-// A command to run each test run under, e.g. "scripts/with-broker.sh -- " (absolute path).
+// A command to run each test run under, e.g. "scripts/with-broker.sh -- " (absolute path);
+// it wraps `deno test` only (the link above is shell syntax, not a command).
 const wrap = process.env.MUTATION_WRAP ?? "";
 
 /** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
 export default {
   testRunner: "command",
-  commandRunner: { command: `${wrap}${deno} ${(tests?.length ? tests : module.tests).join(" ")}` },
+  commandRunner: {
+    command: `${link}${wrap}${deno} ${(tests?.length ? tests : module.tests).join(" ")}`,
+  },
   mutate: ranges?.length ? ranges : module.mutate,
   coverageAnalysis: "off",
   concurrency: Number(process.env.MUTATION_CONCURRENCY ?? 1),
