@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import {
   chmodSync,
+  existsSync,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -35,6 +36,8 @@ import { tempFolder } from "./support.ts";
 const posix = process.platform !== "win32";
 const bytes = (text: string) => new TextEncoder().encode(text);
 const modeOf = (path: string) => statSync(path).mode & 0o777;
+/** How many file descriptors this process has open (Linux), or undefined. */
+const openFds = () => existsSync("/proc/self/fd") ? readdirSync("/proc/self/fd").length : undefined;
 /** Sets a file's times `seconds` into the past. */
 const age = (path: string, seconds: number) => {
   const then = Date.now() / 1000 - seconds;
@@ -193,6 +196,21 @@ describe("atomic_file", () => {
     });
   });
 
+  it("leaves no file descriptor open (reads, writes, the folder's sync)", {
+    skip: openFds() === undefined && "needs /proc/self/fd",
+  }, async () => {
+    const dir = fresh();
+    const path = join(dir, "cache.json");
+    await writeAtomic(path, bytes("{}"));
+    const before = openFds()!;
+    for (let i = 0; i < 20; i++) {
+      await writeAtomic(path, bytes(`{"n":${i}}`));
+      await readSnapshot(path);
+      await readHeader(path, 8);
+    }
+    assert.ok(openFds()! < before + 10, `${openFds()} descriptors open, ${before} before`);
+  });
+
   describe("leftovers of killed writers", () => {
     it("removes this cache's temporary files older than the bound, and only those", async () => {
       const dir = fresh();
@@ -305,12 +323,25 @@ describe("atomic_file", () => {
       const path = join(dir, "cache.json");
       assert.deepEqual(await listBackups(join(dir, "none", "cache.json")), []);
       assert.equal(await removeBackups(path), 0);
-      const names = ["2003", "2001", "2002"].map((y) => `${path}.corrupt-${y}`);
+      // Many, made in no order (a folder lists its entries in an order of its own).
+      const years = Array.from({ length: 24 }, (_, i) => String(2000 + ((i * 7) % 24)));
+      const names = years.map((y) => `${path}.corrupt-${y}`);
       for (const file of names) writeFileSync(file, "x");
       writeFileSync(`${path}.tmp-1-a`, "x");
       assert.deepEqual(await listBackups(path), names.slice().sort());
-      assert.equal(await removeBackups(path), 3);
+      assert.equal(await removeBackups(path), 24);
       assert.deepEqual(readdirSync(dir), ["cache.json.tmp-1-a"]);
+    });
+
+    it("removeBackups counts only what it could remove", async () => {
+      const dir = fresh();
+      const path = join(dir, "cache.json");
+      writeFileSync(`${path}.corrupt-1`, "x");
+      // a folder, not empty: unlink refuses it (Deno's removes an empty one)
+      mkdirSync(`${path}.corrupt-2`);
+      writeFileSync(join(`${path}.corrupt-2`, "inside"), "x");
+      assert.equal(await removeBackups(path), 1);
+      assert.deepEqual(readdirSync(dir), ["cache.json.corrupt-2"]);
     });
   });
 });
