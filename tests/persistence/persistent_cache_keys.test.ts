@@ -1,0 +1,182 @@
+/**
+ * The persistent cache's writes and clear with encryption (`persistent_cache.ts`, against a
+ * store in memory): writers converge on the key the file names and drop the key they made
+ * for nothing, clear() removes the keys with the file, a file removed meanwhile is written
+ * again, and leftovers of killed writers are removed by the first write.
+ */
+
+import assert from "node:assert/strict";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
+import { dirname, join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { withCache } from "../../src/cache/plugin.ts";
+import { isEncrypted, keyIdOf } from "../../src/persistence/envelope.ts";
+import { keyAccount } from "../../src/persistence/key_source.ts";
+import { MemorySecretStore, simulatedProcess, tempFolder } from "./support.ts";
+
+/** The key ids a store holds for the cache name. */
+const keyIds = (store: MemorySecretStore, name: string) =>
+  [...store.secrets.keys()].filter((k) => k.startsWith(`${name}#`)).map((k) =>
+    k.slice(name.length + 1)
+  );
+
+const fileKeyId = (path: string) => keyIdOf(new Uint8Array(readFileSync(path)));
+
+/** A store that runs `hook` once, the first time a key is stored (then behaves as usual). */
+class HookedStore extends MemorySecretStore {
+  constructor(readonly shared: Map<string, string>, public hook?: () => Promise<void>) {
+    super();
+  }
+  override lookup(account: string) {
+    return Promise.resolve(this.shared.get(account));
+  }
+  override async store(account: string, _label: string, secret: string) {
+    this.shared.set(account, secret);
+    const hook = this.hook;
+    this.hook = undefined;
+    await hook?.();
+  }
+  override clear(account: string) {
+    return Promise.resolve(this.shared.delete(account));
+  }
+}
+
+describe("persistent cache: keys, clear, and what a write leaves", () => {
+  let folder: ReturnType<typeof tempFolder>;
+  let n = 0;
+  const newPath = () => join(folder.dir, `case${n++}`, "cache.json");
+  before(() => (folder = tempFolder()));
+  after(() => folder.remove());
+
+  it("a second writer writes with the file's key, and keeps no key of its own", async () => {
+    const store = new MemorySecretStore();
+    const path = newPath();
+    const options = { encryption: "keyring" as const, secretStore: store, name: "conv" };
+    await simulatedProcess(path, options).save(1);
+    const first = fileKeyId(path);
+    assert.deepEqual(keyIds(store, "conv"), [first]);
+    const b = simulatedProcess(path, options);
+    await b.save(2);
+    assert.equal(fileKeyId(path), first, "the file keeps its key");
+    assert.deepEqual(keyIds(store, "conv"), [first], "no second key made");
+    assert.deepEqual((await b.accounts()).map((a) => a.username).sort(), [
+      "user1@contoso.com",
+      "user2@contoso.com",
+    ]);
+  });
+
+  it("a writer whose key lost the race writes with the winner's key, then drops its own", async () => {
+    const shared = new Map<string, string>();
+    const path = newPath();
+    const a = simulatedProcess(path, {
+      encryption: "keyring",
+      secretStore: new HookedStore(shared),
+      name: "race",
+    });
+    // B makes its key first; while it stores it, A creates the file with a key of its own.
+    const b = simulatedProcess(path, {
+      encryption: "keyring",
+      secretStore: new HookedStore(shared, async () => {
+        await a.save(1);
+      }),
+      name: "race",
+    });
+    await b.save(2);
+    const winner = fileKeyId(path);
+    assert.ok(winner);
+    assert.deepEqual([...shared.keys()], [keyAccount("race", winner)], "B's key removed");
+    const fresh = simulatedProcess(path, {
+      encryption: "keyring",
+      secretStore: new HookedStore(shared),
+      name: "race",
+      onCorrupt: "throw",
+    });
+    assert.deepEqual((await fresh.accounts()).map((x) => x.username).sort(), [
+      "user1@contoso.com",
+      "user2@contoso.com",
+    ]);
+  });
+
+  it("clear() removes the file, its backups and its key; the next write makes a new key", async () => {
+    const store = new MemorySecretStore();
+    const path = newPath();
+    const p = simulatedProcess(path, { encryption: "keyring", secretStore: store, name: "clr" });
+    await p.save(1);
+    const old = fileKeyId(path);
+    writeFileSync(`${path}.corrupt-2000-01-01T00-00-00-000Z`, "x");
+    await p.plugin.clear();
+    assert.equal(existsSync(path), false);
+    assert.deepEqual(readdirSync(dirname(path)).filter((f) => f.includes("corrupt")), []);
+    assert.deepEqual(keyIds(store, "clr"), [], "no key left in the keyring");
+    await p.save(2);
+    const next = fileKeyId(path);
+    assert.ok(next && next !== old, "a new key");
+    assert.deepEqual(keyIds(store, "clr"), [next]);
+    assert.deepEqual((await p.accounts()).map((a) => a.username), ["user2@contoso.com"]);
+  });
+
+  it("clear() of another process's file removes the key that file names", async () => {
+    const store = new MemorySecretStore();
+    const path = newPath();
+    const options = { encryption: "keyring" as const, secretStore: store, name: "clr2" };
+    await simulatedProcess(path, options).save(1);
+    assert.equal(keyIds(store, "clr2").length, 1);
+    await simulatedProcess(path, options).plugin.clear();
+    assert.deepEqual(keyIds(store, "clr2"), []);
+    assert.equal(existsSync(path), false);
+  });
+
+  it("a plaintext clear() leaves the keyring alone", async () => {
+    const store = new MemorySecretStore();
+    store.secrets.set("other#00", "x");
+    const path = newPath();
+    const p = simulatedProcess(path, { secretStore: store, name: "other" });
+    await p.save(1);
+    await p.plugin.clear();
+    assert.deepEqual([...store.secrets.keys()], ["other#00"]);
+  });
+
+  it("a file removed since it was read is written again by the next save", async () => {
+    const path = newPath();
+    const p = simulatedProcess(path);
+    await p.save(1);
+    await p.accounts();
+    await simulatedProcess(path).plugin.clear();
+    await p.save(1); // the same account again: nothing new for the cache, but no file
+    assert.ok(existsSync(path));
+    assert.deepEqual((await simulatedProcess(path).accounts()).map((a) => a.username), [
+      "user1@contoso.com",
+    ]);
+  });
+
+  it("the first write removes old leftovers of killed writers, and keeps fresh ones", async () => {
+    const path = newPath();
+    mkdirSync(dirname(path), { recursive: true });
+    const old = `${path}.tmp-1-old`;
+    const fresh = `${path}.tmp-2-fresh`;
+    writeFileSync(old, "half a cache");
+    writeFileSync(fresh, "being written");
+    const then = Date.now() / 1000 - 3600;
+    utimesSync(old, then, then);
+    await simulatedProcess(path).save(1);
+    assert.equal(existsSync(old), false);
+    assert.equal(existsSync(fresh), true);
+  });
+
+  it("an encrypted write is sealed with the key the file names (readable by a new process)", async () => {
+    const store = new MemorySecretStore();
+    const path = newPath();
+    const options = { encryption: "keyring" as const, secretStore: store, name: "enc" };
+    await simulatedProcess(path, options).save(1);
+    assert.ok(isEncrypted(new Uint8Array(readFileSync(path))));
+    const reader = simulatedProcess(path, { ...options, onCorrupt: "throw" });
+    assert.deepEqual((await reader.accounts()).map((a) => a.username), ["user1@contoso.com"]);
+  });
+});
