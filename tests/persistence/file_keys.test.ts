@@ -86,6 +86,29 @@ describe("FileKeys", () => {
     });
   });
 
+  describe("forWrite when the file is gone", () => {
+    it("checks that a key it wrote with is still in the keyring; a new key if not", async () => {
+      const store = new CountingStore();
+      const keys = new FileKeys("app", PATH, store);
+      const own = await keys.forWrite(undefined);
+      assert.equal(await keys.forWrite(undefined), own, "not written yet: no look-up");
+      assert.deepEqual(store.lookups, []);
+      keys.written(own.keyId);
+      assert.equal(await keys.forWrite(undefined), own, "still in the keyring: kept");
+      assert.deepEqual(store.lookups, [`app#${own.keyId}`]);
+      // Another process's clear() removed the file and its key.
+      store.secrets.delete(`app#${own.keyId}`);
+      const next = await keys.forWrite(undefined);
+      assert.notEqual(next.keyId, own.keyId);
+      assert.deepEqual([...store.secrets.keys()], [`app#${next.keyId}`]);
+      // A plaintext file (a header that is not ours) does not make it look up.
+      keys.written(next.keyId);
+      const lookups = store.lookups.length;
+      assert.equal(await keys.forWrite(new TextEncoder().encode("{}")), next);
+      assert.equal(store.lookups.length, lookups);
+    });
+  });
+
   describe("known and cached", () => {
     it("asks the keyring once per key id, remembers a missing key too, reloads when told", async () => {
       const store = new CountingStore();

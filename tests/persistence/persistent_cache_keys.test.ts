@@ -19,7 +19,13 @@ import { after, before, describe, it } from "node:test";
 import { withCache } from "../../src/cache/plugin.ts";
 import { isEncrypted, keyIdOf } from "../../src/persistence/envelope.ts";
 import { keyAccount } from "../../src/persistence/key_source.ts";
+import type { PersistentCacheOptions } from "../../src/persistence/persistent_cache.ts";
+import { requestContext, tokenResponse, user } from "../cache/helpers.ts";
 import { MemorySecretStore, simulatedProcess, tempFolder } from "./support.ts";
+
+const realNow = () => Math.floor(Date.now() / 1000);
+const names = async (p: ReturnType<typeof simulatedProcess>) =>
+  (await p.accounts()).map((a) => a.username).sort();
 
 /** The key ids a store holds for the cache name. */
 const keyIds = (store: MemorySecretStore, name: string) =>
@@ -179,4 +185,50 @@ describe("persistent cache: keys, clear, and what a write leaves", () => {
     const reader = simulatedProcess(path, { ...options, onCorrupt: "throw" });
     assert.deepEqual((await reader.accounts()).map((a) => a.username), ["user1@contoso.com"]);
   });
+  for (const encryption of ["plaintext", "keyring"] as const) {
+    const opts = (): Partial<PersistentCacheOptions> =>
+      encryption === "keyring"
+        ? { encryption, secretStore: sharedStore, name: "interleave" }
+        : { encryption };
+    const sharedStore = new MemorySecretStore();
+
+    it(`(${encryption}) a write by another process between this one's read and write is kept`, async () => {
+      const path = newPath();
+      await simulatedProcess(path, opts()).save(1);
+      const a = simulatedProcess(path, opts());
+      const b = simulatedProcess(path, opts());
+      // A reads the file (before its access), then B writes, then A writes its sign-in.
+      await withCache(a.cache, a.plugin, async (c) => {
+        await b.save(2);
+        c.saveTokenResponse(
+          tokenResponse(user(3), { accessToken: "at-3" }),
+          requestContext({ requestedAt: realNow() }),
+        );
+      });
+      assert.deepEqual(await names(simulatedProcess(path, opts())), [
+        "user1@contoso.com",
+        "user2@contoso.com",
+        "user3@contoso.com",
+      ]);
+      assert.deepEqual(await names(a), [
+        "user1@contoso.com",
+        "user2@contoso.com",
+        "user3@contoso.com",
+      ]);
+    });
+
+    it(`(${encryption}) a clear() by another process is not undone by this one's copy`, async () => {
+      const path = newPath();
+      const a = simulatedProcess(path, opts());
+      await a.save(1);
+      await withCache(a.cache, a.plugin, async (c) => {
+        await simulatedProcess(path, opts()).plugin.clear();
+        c.saveTokenResponse(
+          tokenResponse(user(2), { accessToken: "at-2" }),
+          requestContext({ requestedAt: realNow() }),
+        );
+      });
+      assert.deepEqual(await names(simulatedProcess(path, opts())), ["user2@contoso.com"]);
+    });
+  }
 });
