@@ -6,15 +6,21 @@
  */
 
 import assert from "node:assert/strict";
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { withCache } from "../../src/cache/plugin.ts";
 import { TokenCache } from "../../src/cache/token_cache.ts";
+import { newKeyId, seal } from "../../src/persistence/envelope.ts";
 import { PersistentCacheError } from "../../src/persistence/errors.ts";
-import { createPersistentCache } from "../../src/persistence/persistent_cache.ts";
+import { keyAccount } from "../../src/persistence/key_source.ts";
+import { canonicalCachePath } from "../../src/persistence/location.ts";
+import {
+  createPersistentCache,
+  type PersistentCacheOptions,
+} from "../../src/persistence/persistent_cache.ts";
 import { requestContext, tokenResponse, user } from "../cache/helpers.ts";
-import { simulatedProcess, tempFolder } from "./support.ts";
+import { MemorySecretStore, simulatedProcess, tempFolder } from "./support.ts";
 
 const realNow = () => Math.floor(Date.now() / 1000);
 
@@ -154,5 +160,112 @@ describe("persistent cache: messages and edges", () => {
     await p.plugin.clear();
     await p.plugin.clear();
     assert.deepEqual(await p.accounts(), []);
+  });
+  it("without an encryption choice: what to pass", () => {
+    assert.throws(() => createPersistentCache({} as PersistentCacheOptions), (err: unknown) => {
+      assert.ok(err instanceof PersistentCacheError);
+      assert.equal(
+        err.message,
+        "createPersistentCache needs encryption: \"keyring\" (encrypted with a key in the OS "
+          + "keyring) or \"plaintext\" (explicit opt-in to an unencrypted file).",
+      );
+      return true;
+    });
+  });
+
+  it("found corrupt at write time with onCorrupt: \"throw\": that error, not a retry's", async () => {
+    const path = newPath();
+    const p = simulatedProcess(path, { onCorrupt: "throw" });
+    await p.save(1);
+    await assert.rejects(
+      withCache(p.cache, p.plugin, (c) => {
+        writeFileSync(path, "{ broken"); // between this access's read and its write
+        c.saveTokenResponse(
+          tokenResponse(user(2), { accessToken: "at-2" }),
+          requestContext({ requestedAt: realNow() }),
+        );
+      }),
+      (err: unknown) => err instanceof PersistentCacheError && err.reason === "corrupt",
+    );
+    assert.equal(readFileSync(path, "utf8"), "{ broken", "left as it is");
+  });
+
+  it("an encrypted file opened with plaintext: encrypted_file, naming the file and the fix", async () => {
+    const store = new MemorySecretStore();
+    const path = newPath();
+    await simulatedProcess(path, { encryption: "keyring", secretStore: store }).save(1);
+    await assert.rejects(simulatedProcess(path).accounts(), (err: unknown) => {
+      assert.ok(err instanceof PersistentCacheError);
+      assert.equal(err.reason, "encrypted_file");
+      assert.equal(err.path, path);
+      assert.equal(
+        err.message,
+        `The token cache ${path} is encrypted, and this app opened it with encryption: `
+          + "\"plaintext\". Open it with encryption: \"keyring\", or use another path.",
+      );
+      return true;
+    });
+  });
+
+  it("an encrypted file that decrypts to something other than a cache is corrupt", async () => {
+    const store = new MemorySecretStore();
+    const path = newPath();
+    mkdirSync(dirname(path), { recursive: true });
+    const keyId = newKeyId();
+    const key = crypto.getRandomValues(new Uint8Array(32));
+    store.secrets.set(keyAccount("token_cache", keyId), btoa(String.fromCharCode(...key)));
+    const bytes = await seal("[\"not a cache\"]", key, {
+      keyId,
+      path: await canonicalCachePath(path),
+    });
+    writeFileSync(path, bytes, { mode: 0o600 });
+    const options = { encryption: "keyring" as const, secretStore: store };
+    await assert.rejects(
+      simulatedProcess(path, { ...options, onCorrupt: "throw" }).accounts(),
+      (err: unknown) => err instanceof PersistentCacheError && err.reason === "corrupt",
+    );
+    const p = simulatedProcess(path, options);
+    assert.deepEqual(await p.accounts(), []);
+    assert.equal(backups(path).length, 1, "kept aside");
+  });
+
+  it("keyring encryption, plaintext file: says it will be encrypted (not for an empty file)", async () => {
+    const store = new MemorySecretStore();
+    const logs = async (text: string, encryption: "keyring" | "plaintext") => {
+      const path = fileWith(text);
+      const seen: string[] = [];
+      const plugin = createPersistentCache({
+        path,
+        encryption,
+        secretStore: store,
+        logger: {
+          level: "info",
+          loggerCallback: (level, message) => seen.push(`${level}: ${message}`),
+        },
+      });
+      await withCache(new TokenCache({ now: realNow }), plugin, (c) => c.getAccounts());
+      return seen;
+    };
+    const note =
+      "info: The token cache file is not encrypted; it will be encrypted on the next write.";
+    assert.deepEqual(await logs("{}", "keyring"), [note]);
+    assert.deepEqual((await logs(" \n", "keyring")).filter((l) => l.startsWith("info")), []);
+    assert.deepEqual(await logs("{}", "plaintext"), []);
+  });
+
+  it("replaced by a valid file while judged unreadable: the valid file is loaded, none kept aside", async () => {
+    const elsewhere = newPath();
+    await simulatedProcess(elsewhere).save(1);
+    const valid = readFileSync(elsewhere); // what the other writer will have written
+    const path = fileWith("{ being written");
+    const p = simulatedProcess(path);
+    // A writer that takes no lock finishes a moment later (within the re-reads' 200 ms).
+    const timer = setTimeout(() => writeFileSync(path, valid), 20);
+    try {
+      assert.deepEqual((await p.accounts()).map((a) => a.username), ["user1@contoso.com"]);
+    } finally {
+      clearTimeout(timer);
+    }
+    assert.deepEqual(backups(path), []);
   });
 });
