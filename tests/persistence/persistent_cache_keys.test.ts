@@ -62,7 +62,13 @@ describe("persistent cache: keys, clear, and what a write leaves", () => {
   after(() => folder.remove());
 
   it("a second writer writes with the file's key, and keeps no key of its own", async () => {
-    const store = new MemorySecretStore();
+    const stored: string[] = [];
+    const store = new (class extends MemorySecretStore {
+      override store(account: string, label: string, secret: string) {
+        stored.push(account);
+        return super.store(account, label, secret);
+      }
+    })();
     const path = newPath();
     const options = { encryption: "keyring" as const, secretStore: store, name: "conv" };
     await simulatedProcess(path, options).save(1);
@@ -71,7 +77,8 @@ describe("persistent cache: keys, clear, and what a write leaves", () => {
     const b = simulatedProcess(path, options);
     await b.save(2);
     assert.equal(fileKeyId(path), first, "the file keeps its key");
-    assert.deepEqual(keyIds(store, "conv"), [first], "no second key made");
+    assert.deepEqual(keyIds(store, "conv"), [first]);
+    assert.deepEqual(stored, [keyAccount("conv", first)], "no second key made (and removed)");
     assert.deepEqual((await b.accounts()).map((a) => a.username).sort(), [
       "user1@contoso.com",
       "user2@contoso.com",
