@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { withCache } from "../../src/cache/plugin.ts";
@@ -267,5 +267,41 @@ describe("persistent cache: messages and edges", () => {
       clearTimeout(timer);
     }
     assert.deepEqual(backups(path), []);
+  });
+  it("removed while judged unreadable: an empty cache, nothing kept aside", async () => {
+    const path = fileWith("{ being written");
+    const p = simulatedProcess(path);
+    const timer = setTimeout(() => rmSync(path, { force: true }), 20);
+    try {
+      assert.deepEqual(await p.accounts(), []);
+    } finally {
+      clearTimeout(timer);
+    }
+    assert.deepEqual(backups(path), []);
+  });
+
+  it("rewritten again and again while judged (a writer at work): left as it is, and said so", async () => {
+    const path = fileWith("{ being written 0");
+    const seen: string[] = [];
+    const plugin = createPersistentCache({
+      path,
+      encryption: "plaintext",
+      logger: {
+        level: "info",
+        loggerCallback: (level, message) => seen.push(`${level}: ${message}`),
+      },
+    });
+    let round = 0;
+    // In this process's event loop: it runs between every two of the re-reads (50 ms apart).
+    const writer = setInterval(() => writeFileSync(path, `{ being written ${++round}`), 10);
+    try {
+      await withCache(new TokenCache({ now: realNow }), plugin, (c) => c.getAccounts());
+    } finally {
+      clearInterval(writer);
+    }
+    assert.deepEqual(backups(path), []);
+    assert.deepEqual(seen, [
+      "info: The token cache file is being rewritten by another program; it was left as it is.",
+    ]);
   });
 });
