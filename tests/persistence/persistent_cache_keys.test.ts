@@ -17,8 +17,10 @@ import {
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { withCache } from "../../src/cache/plugin.ts";
-import { isEncrypted, keyIdOf } from "../../src/persistence/envelope.ts";
+import { isEncrypted, keyIdOf, newKeyId, open, seal } from "../../src/persistence/envelope.ts";
+import { PersistentCacheError } from "../../src/persistence/errors.ts";
 import { keyAccount } from "../../src/persistence/key_source.ts";
+import { canonicalCachePath } from "../../src/persistence/location.ts";
 import type { PersistentCacheOptions } from "../../src/persistence/persistent_cache.ts";
 import { requestContext, tokenResponse, user } from "../cache/helpers.ts";
 import { MemorySecretStore, simulatedProcess, tempFolder } from "./support.ts";
@@ -192,6 +194,62 @@ describe("persistent cache: keys, clear, and what a write leaves", () => {
     const reader = simulatedProcess(path, { ...options, onCorrupt: "throw" });
     assert.deepEqual((await reader.accounts()).map((a) => a.username), ["user1@contoso.com"]);
   });
+  it("a file whose key changes on every attempt: keyring_error after 4, nothing written", async () => {
+    const shared = new Map<string, string>();
+    const path = newPath();
+    const canonical = async () => await canonicalCachePath(path);
+    let armed = false;
+    let rewrites = 0;
+    /** Another writer puts a file with a new key in place. */
+    const rewrite = async () => {
+      rewrites++;
+      const keyId = newKeyId();
+      const key = crypto.getRandomValues(new Uint8Array(32));
+      shared.set(keyAccount("churn", keyId), btoa(String.fromCharCode(...key)));
+      writeFileSync(path, await seal("{}", key, { keyId, path: await canonical() }), {
+        mode: 0o600,
+      });
+    };
+    // ... whenever this process looks a key up (before taking the lock).
+    const store = new (class extends HookedStore {
+      override async lookup(account: string) {
+        const found = shared.get(account);
+        if (armed && rewrites < 10) await rewrite();
+        return found;
+      }
+    })(shared);
+    const p = simulatedProcess(path, { encryption: "keyring", secretStore: store, name: "churn" });
+    await p.save(1);
+    await assert.rejects(
+      withCache(p.cache, p.plugin, async (c) => {
+        await rewrite(); // the file's key is now one this process does not know
+        armed = true;
+        c.saveTokenResponse(
+          tokenResponse(user(2), { accessToken: "at-2" }),
+          requestContext({ requestedAt: realNow() }),
+        );
+      }),
+      (err: unknown) => {
+        assert.ok(err instanceof PersistentCacheError, String(err));
+        assert.equal(err.reason, "keyring_error");
+        assert.equal(err.path, path);
+        assert.equal(
+          err.message,
+          `The token cache ${path} changed its encryption key 4 times while this process `
+            + "wrote; nothing was written. Retry.",
+        );
+        return true;
+      },
+    );
+    assert.equal(rewrites, 5, "one look-up per attempt, after the first change");
+    const bytes = new Uint8Array(readFileSync(path));
+    const key = Uint8Array.from(
+      atob(shared.get(keyAccount("churn", keyIdOf(bytes)))!),
+      (c) => c.charCodeAt(0),
+    );
+    assert.equal(await open(bytes, key, await canonical()), "{}", "the other writer's file");
+  });
+
   for (const encryption of ["plaintext", "keyring"] as const) {
     const opts = (): Partial<PersistentCacheOptions> =>
       encryption === "keyring"
