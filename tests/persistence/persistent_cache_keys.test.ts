@@ -11,17 +11,23 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  renameSync,
+  rmSync,
   utimesSync,
   writeFileSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { withCache } from "../../src/cache/plugin.ts";
+import { TokenCache } from "../../src/cache/token_cache.ts";
 import { isEncrypted, keyIdOf, newKeyId, open, seal } from "../../src/persistence/envelope.ts";
 import { PersistentCacheError } from "../../src/persistence/errors.ts";
 import { keyAccount } from "../../src/persistence/key_source.ts";
 import { canonicalCachePath } from "../../src/persistence/location.ts";
-import type { PersistentCacheOptions } from "../../src/persistence/persistent_cache.ts";
+import {
+  createPersistentCache,
+  type PersistentCacheOptions,
+} from "../../src/persistence/persistent_cache.ts";
 import { requestContext, tokenResponse, user } from "../cache/helpers.ts";
 import { MemorySecretStore, simulatedProcess, tempFolder } from "./support.ts";
 
@@ -248,6 +254,61 @@ describe("persistent cache: keys, clear, and what a write leaves", () => {
       (c) => c.charCodeAt(0),
     );
     assert.equal(await open(bytes, key, await canonical()), "{}", "the other writer's file");
+  });
+
+  it("a lock taken over on every attempt: lock_lost after 4, nothing written", async () => {
+    const path = newPath();
+    await simulatedProcess(path).save(1); // a plaintext file: a keyring cache notes it on each read
+    const text = readFileSync(path, "utf8");
+    /** Another writer replaces the file (same text, new version). */
+    const replace = () => {
+      writeFileSync(`${path}.other`, text, { mode: 0o600 });
+      renameSync(`${path}.other`, path);
+    };
+    let armed = false;
+    let takeovers = 0;
+    const plugin = createPersistentCache({
+      path,
+      encryption: "keyring",
+      secretStore: new MemorySecretStore(),
+      logger: {
+        level: "info",
+        // Called under the lock, when the re-read file is decoded: the lock is taken over
+        // (its file removed) and the file replaced, before this process's write.
+        loggerCallback: (_level, message) => {
+          if (!armed || !message.includes("not encrypted") || takeovers >= 10) return;
+          takeovers++;
+          rmSync(`${path}.lock`, { force: true });
+          replace();
+        },
+      },
+    });
+    const cache = new TokenCache({ now: realNow });
+    await withCache(cache, plugin, (c) => c.getAccounts());
+    await assert.rejects(
+      withCache(cache, plugin, (c) => {
+        replace();
+        armed = true;
+        c.saveTokenResponse(
+          tokenResponse(user(2), { accessToken: "at-2" }),
+          requestContext({ requestedAt: realNow() }),
+        );
+      }),
+      (err: unknown) => {
+        assert.ok(err instanceof PersistentCacheError, String(err));
+        assert.equal(err.reason, "lock_lost");
+        assert.equal(err.path, path);
+        assert.equal(
+          err.message,
+          `The token cache ${path} lock was taken over 4 times while this process held it (it `
+            + "was stopped or too slow, past staleLockMs); nothing was written. Retry; if it "
+            + "recurs, raise staleLockMs.",
+        );
+        return true;
+      },
+    );
+    assert.equal(takeovers, 4);
+    assert.equal(readFileSync(path, "utf8"), text, "nothing written");
   });
 
   for (const encryption of ["plaintext", "keyring"] as const) {
