@@ -311,6 +311,50 @@ describe("persistent cache: keys, clear, and what a write leaves", () => {
     assert.equal(readFileSync(path, "utf8"), text, "nothing written");
   });
 
+  it("a file that changes under the lock to a key this process knows: written with that key", async () => {
+    const shared = new Map<string, string>();
+    const path = newPath();
+    const canonical = await (async () => {
+      mkdirSync(dirname(path), { recursive: true });
+      return await canonicalCachePath(path);
+    })();
+    const options = { encryption: "keyring" as const, name: "switch" };
+    await simulatedProcess(path, { ...options, secretStore: new HookedStore(shared) }).save(1);
+    const known = fileKeyId(path)!;
+    const knownKey = Uint8Array.from(
+      atob(shared.get(keyAccount("switch", known))!),
+      (c) => c.charCodeAt(0),
+    );
+    /** Another writer puts a file with this key in place. */
+    const writeWith = async (keyId: string, key: Uint8Array) => {
+      shared.set(keyAccount("switch", keyId), btoa(String.fromCharCode(...key)));
+      writeFileSync(path, await seal("{}", key, { keyId, path: canonical }), { mode: 0o600 });
+    };
+    let armed = false;
+    const store = new (class extends HookedStore {
+      override async lookup(account: string) {
+        const found = shared.get(account);
+        if (armed) {
+          armed = false;
+          await writeWith(known, knownKey); // back to the key this process knows
+        }
+        return found;
+      }
+    })(shared);
+    const b = simulatedProcess(path, { ...options, secretStore: store });
+    await b.accounts(); // b knows the file's key now
+    await withCache(b.cache, b.plugin, async (c) => {
+      // A new key, which b looks up before its write (and meanwhile the file changes back).
+      await writeWith(newKeyId(), crypto.getRandomValues(new Uint8Array(32)));
+      armed = true;
+      c.saveTokenResponse(
+        tokenResponse(user(2), { accessToken: "at-2" }),
+        requestContext({ requestedAt: realNow() }),
+      );
+    });
+    assert.equal(fileKeyId(path), known, "written with the key the file names under the lock");
+  });
+
   for (const encryption of ["plaintext", "keyring"] as const) {
     const opts = (): Partial<PersistentCacheOptions> =>
       encryption === "keyring"
