@@ -355,6 +355,46 @@ describe("persistent cache: keys, clear, and what a write leaves", () => {
     assert.equal(fileKeyId(path), known, "written with the key the file names under the lock");
   });
 
+  it("replaced before the write by a file whose key the keyring lacks: kept aside, ours written", async () => {
+    const store = new MemorySecretStore();
+    const path = newPath();
+    const options = { encryption: "keyring" as const, secretStore: store, name: "lacks" };
+    const a = simulatedProcess(path, options);
+    await a.save(1);
+    await withCache(a.cache, a.plugin, async (c) => {
+      const keyId = newKeyId(); // not in the keyring
+      const key = crypto.getRandomValues(new Uint8Array(32));
+      writeFileSync(path, await seal("{}", key, { keyId, path: await canonicalCachePath(path) }));
+      c.saveTokenResponse(
+        tokenResponse(user(2), { accessToken: "at-2" }),
+        requestContext({ requestedAt: realNow() }),
+      );
+    });
+    assert.equal(readdirSync(dirname(path)).filter((f) => f.includes(".corrupt-")).length, 1);
+    assert.deepEqual(await names(simulatedProcess(path, { ...options, onCorrupt: "throw" })), [
+      "user1@contoso.com",
+      "user2@contoso.com",
+    ]);
+  });
+
+  it("a plaintext cache whose file became encrypted before its write: encrypted_file", async () => {
+    const store = new MemorySecretStore();
+    const path = newPath();
+    const p = simulatedProcess(path);
+    await p.save(1);
+    await assert.rejects(
+      withCache(p.cache, p.plugin, async (c) => {
+        rmSync(path);
+        await simulatedProcess(path, { encryption: "keyring", secretStore: store }).save(3);
+        c.saveTokenResponse(
+          tokenResponse(user(2), { accessToken: "at-2" }),
+          requestContext({ requestedAt: realNow() }),
+        );
+      }),
+      (err: unknown) => err instanceof PersistentCacheError && err.reason === "encrypted_file",
+    );
+  });
+
   for (const encryption of ["plaintext", "keyring"] as const) {
     const opts = (): Partial<PersistentCacheOptions> =>
       encryption === "keyring"
