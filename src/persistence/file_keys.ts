@@ -88,7 +88,10 @@ export class FileKeys {
 
   /**
    * Before the lock: the key to write with. The key the file names when the keyring has it
-   * (every writer converges on it), else one this process creates (once).
+   * (every writer converges on it), else one this process creates (once). When there is no
+   * file and this process wrote one with its key before, the key is looked up again: a
+   * `clear()` (here or in another process) removes the file's key from the keyring, and a
+   * file written with a removed key could be read by no one.
    *
    * @param header the file's first bytes (undefined: no file)
    * @returns the key and its id
@@ -98,6 +101,9 @@ export class FileKeys {
       const keyId = keyIdOf(header);
       const key = await this.known(keyId);
       if (key && keyId !== undefined) return { keyId, key };
+    }
+    if (header === undefined && this.#own?.written) {
+      if (!(await this.known(this.#own.key.keyId, true))) this.#own = undefined;
     }
     if (!this.#own) {
       const created = await (await this.source()).create();

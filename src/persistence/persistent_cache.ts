@@ -279,6 +279,8 @@ export class PersistentCache implements CachePlugin {
    */
   async clear(): Promise<void> {
     this.#generation++;
+    // The lock file needs the folder (a cache never written has none; clear() must not fail).
+    await this.#io(() => ensureFolder(this.path));
     const lock = await this.#lock();
     let keyId: string | undefined;
     try {
