@@ -37,6 +37,26 @@ export const MODULES = {
       "tests/network/loopback_hostile.test.ts",
     ],
   },
+  // The device-code flow: the code's expiry (no poll after it), the interval's bounds and
+  // slow_down, the user's decline.
+  device_code: {
+    mutate: ["src/network/device_code.ts"],
+    tests: [
+      "tests/network/device_code_expiry.test.ts",
+      "tests/network/device_interval.test.ts",
+      "tests/fuzz/device_code.test.ts",
+      "tests/network/flows.test.ts",
+    ],
+  },
+  // Plain http only on loopback: the authority (src/authority.ts) and the redirect URI.
+  loopback_rules: {
+    mutate: ["src/authority.ts", "src/network/redirect_uri.ts"],
+    tests: [
+      "tests/network/authority_scheme.test.ts",
+      "tests/network/authority.test.ts",
+      "tests/network/redirect_uri.test.ts",
+    ],
+  },
   cache: {
     mutate: ["src/cache/token_cache.ts", "src/cache/keys.ts"],
     tests: [
