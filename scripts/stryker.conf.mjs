@@ -44,6 +44,7 @@ export const MODULES = {
     tests: [
       "tests/network/device_code_expiry.test.ts",
       "tests/network/device_interval.test.ts",
+      "tests/network/device_code_replies.test.ts",
       "tests/fuzz/device_code.test.ts",
       "tests/network/flows.test.ts",
     ],
