@@ -56,6 +56,7 @@ export const MODULES = {
       "tests/network/authority_scheme.test.ts",
       "tests/network/authority.test.ts",
       "tests/network/redirect_uri.test.ts",
+      "tests/network/loopback_rules.test.ts",
     ],
   },
   cache: {
