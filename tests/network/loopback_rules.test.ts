@@ -42,7 +42,15 @@ describe("loopbackTarget refuses what is not a loopback redirect URI", () => {
   it("a URI not written as http://host (the path sent would not be the one served)", () => {
     // The URL parser reads each as http://localhost/cb, but the text sent back as the redirect
     // URI (written form) would have lost "/cb" while the server answers on /cb only.
-    for (const uri of ["http:localhost/cb", "http:/localhost/cb", "http:\\\\localhost\\cb"]) {
+    for (
+      const uri of [
+        "http:localhost/cb",
+        "http:/localhost/cb",
+        "http:\\\\localhost\\cb",
+        "http:localhost/cb/http://x",
+        "http://localhost/c\\b",
+      ]
+    ) {
       assert.throws(() => loopbackTarget(uri), invalid(/^redirectUri must be/), uri);
     }
   });
