@@ -59,6 +59,16 @@ export const MODULES = {
       "tests/network/loopback_rules.test.ts",
     ],
   },
+  // Where codes, verifiers and refresh tokens are sent: the metadata's endpoints (https, or
+  // http on loopback only), instance discovery, the per-process cache of metadata.
+  authority_metadata: {
+    mutate: ["src/network/authority_metadata.ts"],
+    tests: [
+      "tests/network/authority.test.ts",
+      "tests/network/authority_scheme.test.ts",
+      "tests/fuzz/authority_metadata.test.ts",
+    ],
+  },
   cache: {
     mutate: ["src/cache/token_cache.ts", "src/cache/keys.ts"],
     tests: [
