@@ -40,11 +40,13 @@ function json(status: number, body: unknown): Response {
 /** A token endpoint answering each poll from `replies` (the last one repeats), at most 20. */
 function server(...replies: [number, unknown][]) {
   const forms: URLSearchParams[] = [];
-  const fetch: FetchLike = async (_url, init) => {
+  const fetch: FetchLike = (_url, init) => {
     forms.push(new URLSearchParams(String(init?.body)));
-    if (forms.length > 20) throw new Error("polled 20 times: the loop does not end");
+    if (forms.length > 20) {
+      return Promise.reject(new Error("polled 20 times: the loop does not end"));
+    }
     const [status, body] = replies[Math.min(forms.length, replies.length) - 1];
-    return json(status, body);
+    return Promise.resolve(json(status, body));
   };
   return { fetch, forms };
 }
