@@ -67,6 +67,7 @@ export const MODULES = {
       "tests/network/authority.test.ts",
       "tests/network/authority_scheme.test.ts",
       "tests/fuzz/authority_metadata.test.ts",
+      "tests/network/metadata_checks.test.ts",
     ],
   },
   cache: {
