@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { EntraAuthError } from "../../src/errors.ts";
-import { processMetadata } from "../../src/network/authority_metadata.ts";
+import { processMetadata, resolveAuthority } from "../../src/network/authority_metadata.ts";
 
 const DOC = {
   issuer: "https://id.example/",
@@ -86,5 +86,50 @@ describe("OIDC metadata checks", () => {
         String(iss),
       );
     }
+  });
+});
+
+describe("resolveAuthority with metadata given by the app (no request)", () => {
+  const resolve = (authority: string, extra: Record<string, unknown> = {}) =>
+    resolveAuthority({ authority, authorityMetadata: DOC, ...extra }, {});
+
+  it("the tenant: required but for a generic OIDC issuer; derived for CIAM", async () => {
+    await assert.rejects(
+      resolve("https://login.microsoftonline.com"),
+      (err: unknown) =>
+        err instanceof EntraAuthError && err.code === "invalid_argument"
+        && err.message === "authority https://login.microsoftonline.com has no tenant: use e.g. "
+            + "https://login.microsoftonline.com/common",
+    );
+    const generic = await resolve("https://id.example", { authorityType: "oidc" });
+    assert.equal(generic.tenant, "");
+    assert.equal(generic.contextType, "Generic");
+    const ciam = await resolve("https://contoso.ciamlogin.com");
+    assert.equal(ciam.tenant, "contoso.onmicrosoft.com");
+    assert.equal(ciam.url, "https://contoso.ciamlogin.com/contoso.onmicrosoft.com");
+    const ciamWithTenant = await resolve("https://contoso.ciamlogin.com/fabrikam.onmicrosoft.com");
+    assert.equal(ciamWithTenant.tenant, "fabrikam.onmicrosoft.com");
+  });
+
+  it("the cache's authority type: ADFS, Generic, else MSSTS", async () => {
+    assert.equal((await resolve("https://fs.contoso.com/adfs")).contextType, "ADFS");
+    assert.equal((await resolve("https://login.microsoftonline.com/common")).contextType, "MSSTS");
+  });
+
+  it("metadata as JSON text; text that is not JSON is the app's error", async () => {
+    const fromText = await resolveAuthority({
+      authority: "https://login.microsoftonline.com/common",
+      authorityMetadata: JSON.stringify(DOC),
+    }, {});
+    assert.deepEqual(fromText.metadata, DOC);
+    await assert.rejects(
+      resolveAuthority({
+        authority: "https://login.microsoftonline.com/common",
+        authorityMetadata: "{not json",
+      }, {}),
+      (err: unknown) =>
+        err instanceof EntraAuthError && err.code === "invalid_argument"
+        && err.message === "authorityMetadata is not JSON" && err.cause instanceof SyntaxError,
+    );
   });
 });
