@@ -37,6 +37,39 @@ export const MODULES = {
       "tests/network/loopback_hostile.test.ts",
     ],
   },
+  // The device-code flow: the code's expiry (no poll after it), the interval's bounds and
+  // slow_down, the user's decline.
+  device_code: {
+    mutate: ["src/network/device_code.ts"],
+    tests: [
+      "tests/network/device_code_expiry.test.ts",
+      "tests/network/device_interval.test.ts",
+      "tests/network/device_code_replies.test.ts",
+      "tests/fuzz/device_code.test.ts",
+      "tests/network/flows.test.ts",
+    ],
+  },
+  // Plain http only on loopback: the authority (src/authority.ts) and the redirect URI.
+  loopback_rules: {
+    mutate: ["src/authority.ts", "src/network/redirect_uri.ts"],
+    tests: [
+      "tests/network/authority_scheme.test.ts",
+      "tests/network/authority.test.ts",
+      "tests/network/redirect_uri.test.ts",
+      "tests/network/loopback_rules.test.ts",
+    ],
+  },
+  // Where codes, verifiers and refresh tokens are sent: the metadata's endpoints (https, or
+  // http on loopback only), instance discovery, the per-process cache of metadata.
+  authority_metadata: {
+    mutate: ["src/network/authority_metadata.ts"],
+    tests: [
+      "tests/network/authority.test.ts",
+      "tests/network/authority_scheme.test.ts",
+      "tests/fuzz/authority_metadata.test.ts",
+      "tests/network/metadata_checks.test.ts",
+    ],
+  },
   cache: {
     mutate: ["src/cache/token_cache.ts", "src/cache/keys.ts"],
     tests: [

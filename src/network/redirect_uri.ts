@@ -45,9 +45,13 @@ export function loopbackTarget(redirectUri: string): LoopbackTarget {
       cause,
     });
   }
+  // The text after the host is sent back as written; a URI the parser reads as http://host
+  // although it is not written so (`http:localhost/cb`, backslashes) would lose its path there
+  // while the server answers on that path only, so the sign-in would wait out its time limit.
+  const written = /^http:\/\/[^/\\]+(\/[^\\]*)?$/i.exec(redirectUri.trim());
   if (
     url.protocol !== "http:" || (url.hostname !== "localhost" && url.hostname !== "127.0.0.1")
-    || url.search !== "" || url.hash !== ""
+    || url.search !== "" || url.hash !== "" || !written
   ) {
     throw new EntraAuthError(
       "invalid_argument",
@@ -59,6 +63,6 @@ export function loopbackTarget(redirectUri: string): LoopbackTarget {
     hostname: url.hostname,
     port: url.port === "" ? 0 : Number(url.port),
     path: url.pathname,
-    suffix: /^http:\/\/[^/]+(\/.*)?$/i.exec(redirectUri.trim())?.[1] ?? "",
+    suffix: written[1] ?? "",
   };
 }

@@ -5,6 +5,7 @@
  */
 
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { CacheError } from "../../src/cache/cache_error.ts";
@@ -156,6 +157,19 @@ describe("what saveTokenResponse writes", () => {
       `${home}-login.windows.net-accesstoken_with_authscheme-${CLIENT}-${TENANT}-sites.read--pop`;
     assert.equal(ats[popKey].credential_type, "AccessToken_With_AuthScheme");
     assert.equal(ats[popKey].token_type, "pop");
+  });
+
+  it("the claims hash is the unpadded base64url SHA-256 of the claims' UTF-8 text", () => {
+    // Enough inputs that the digests' base64 holds "+", "/" and "=" (each turned or dropped).
+    const seen = new Set<string>();
+    for (let i = 0; i < 64; i++) {
+      const claims = `{"access_token":{"xms_cc":{"values":["CP${i}"]}},"n":"é${i}"}`;
+      const expected = createHash("sha256").update(claims, "utf8").digest("base64url");
+      assert.equal(claimsHash(claims), expected, claims);
+      const plain = createHash("sha256").update(claims, "utf8").digest("base64");
+      for (const c of "+/=") if (plain.includes(c)) seen.add(c);
+    }
+    assert.deepEqual([...seen].sort(), ["+", "/", "="]);
   });
 
   it("hashes with SHA-256 (FIPS 180-4 test vectors)", () => {

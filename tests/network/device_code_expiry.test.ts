@@ -34,6 +34,8 @@ async function pollWithVirtualClock(expiresInMs: number, intervalS: number) {
     };
     const fetch: FetchLike = () => {
       polls.push(now - start);
+      // A loop that never reaches the expiry fails instead of hanging (the clock is virtual).
+      if (polls.length > 100) throw new Error("polled 100 times: the expiry never came");
       return Promise.resolve(
         new Response(PENDING, { status: 400, headers: { "content-type": "application/json" } }),
       );
