@@ -153,6 +153,7 @@ describe("parseCache: what the errors say", () => {
     wrongShape(
       JSON.stringify({ RefreshToken: { [key]: "text" } }),
       /RefreshToken entry #1 is not a JSON object/,
+      `RefreshToken[${JSON.stringify(key)}]`,
     );
   });
 
