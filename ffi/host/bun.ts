@@ -16,6 +16,7 @@
  */
 
 import type { HostFile, ProcessHost } from "../host.ts";
+import { fromProcessGlobal } from "./process_global.ts";
 
 /** What a `stat` of a Bun file gives (the fields used here). */
 export interface BunFileStat {
@@ -34,15 +35,6 @@ export interface BunApi {
   write(destination: unknown, data: Uint8Array): Promise<number>;
   stdout: unknown;
   stderr: unknown;
-}
-
-/** The part of the `process` global used here. */
-interface BunProcess {
-  argv: string[];
-  env: Record<string, string | undefined>;
-  platform: string;
-  getuid?: () => number;
-  exit(code: number): never;
 }
 
 /** Thrown when a file changed (or was replaced) while it was read. */
@@ -69,16 +61,8 @@ function sameFile(a: BunFileStat, b: BunFileStat): boolean {
 export function bunHost(
   bun: BunApi = (globalThis as unknown as { Bun: BunApi; }).Bun,
 ): ProcessHost {
-  const process = (globalThis as unknown as { process: BunProcess; }).process;
-  const env = process.env;
   return {
-    args: process.argv.slice(2),
-    env,
-    platform: process.platform,
-    // os.homedir() is $HOME on POSIX when it is set (else the password database: undefined
-    // then, and the caller takes the ordinary path).
-    homedir: () => (process.platform !== "win32" && env.HOME ? env.HOME : undefined),
-    uid: () => (typeof process.getuid === "function" ? process.getuid() : undefined),
+    ...fromProcessGlobal(),
     async readFile(path: string): Promise<HostFile | undefined> {
       const file = bun.file(path);
       let before: BunFileStat;
@@ -100,6 +84,5 @@ export function bunHost(
       const to = fd === 1 ? bun.stdout : bun.stderr;
       while (offset < bytes.length) offset += await bun.write(to, bytes.subarray(offset));
     },
-    exit: (code: number) => process.exit(code),
   };
 }

@@ -10,15 +10,7 @@
  */
 
 import type { HostFile, ProcessHost } from "../host.ts";
-
-/** The part of the `process` global used here (the global: no `node:process` to load). */
-interface NodeProcess {
-  argv: string[];
-  env: Record<string, string | undefined>;
-  platform: string;
-  getuid?: () => number;
-  exit(code: number): never;
-}
+import { fromProcessGlobal } from "./process_global.ts";
 
 /**
  * Node's (and Bun's) process services.
@@ -32,16 +24,8 @@ interface NodeProcess {
  */
 export async function nodeHost(): Promise<ProcessHost> {
   const { closeSync, fstatSync, openSync, readFileSync, writeSync } = await import("node:fs");
-  const process = (globalThis as unknown as { process: NodeProcess; }).process;
-  const env = process.env;
   return {
-    args: process.argv.slice(2),
-    env,
-    platform: process.platform,
-    // os.homedir() is $HOME on POSIX when it is set (else the password database: undefined
-    // then, and the caller takes the ordinary path).
-    homedir: () => (process.platform !== "win32" && env.HOME ? env.HOME : undefined),
-    uid: () => (typeof process.getuid === "function" ? process.getuid() : undefined),
+    ...fromProcessGlobal(),
     // deno-lint-ignore require-await
     async readFile(path: string): Promise<HostFile | undefined> {
       let fd: number;
@@ -71,6 +55,5 @@ export async function nodeHost(): Promise<ProcessHost> {
         }
       }
     },
-    exit: (code: number) => process.exit(code),
   };
 }
