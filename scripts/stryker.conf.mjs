@@ -68,6 +68,7 @@ export const MODULES = {
       "tests/network/authority_scheme.test.ts",
       "tests/fuzz/authority_metadata.test.ts",
       "tests/network/metadata_checks.test.ts",
+      "tests/network/metadata_replies.test.ts",
     ],
   },
   cache: {
