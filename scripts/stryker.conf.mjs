@@ -71,6 +71,15 @@ export const MODULES = {
       "tests/network/metadata_replies.test.ts",
     ],
   },
+  client: {
+    // The flows' wiring: state, nonce and PKCE handed from the request to the checks.
+    mutate: ["src/network/client.ts"],
+    tests: [
+      "tests/network/flows.test.ts",
+      "tests/network/nonce_wiring.test.ts",
+      "tests/network/id_token_checks.test.ts",
+    ],
+  },
   cache: {
     mutate: ["src/cache/token_cache.ts", "src/cache/keys.ts"],
     tests: [

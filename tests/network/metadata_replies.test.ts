@@ -85,6 +85,15 @@ describe("the metadata request", () => {
     );
   });
 
+  it("a reply that is not JSON is named as the metadata request's", async () => {
+    const authority = "https://login.microsoftonline.com/contoso.example";
+    const { http } = transport(() => ({ status: 200, body: "<html>" }));
+    await assert.rejects(
+      resolveAuthority({ authority }, http),
+      refused("OIDC metadata request: the body is not JSON"),
+    );
+  });
+
   it("is made once per authority until clearAuthorityCache, for metadata and discovery", async () => {
     const { http, asked } = transport((url) =>
       url.includes("/discovery/instance")
@@ -142,7 +151,8 @@ describe("instance discovery", () => {
 
   it("refuses a malformed reply, naming what is wrong", async () => {
     const cases: [unknown, string][] = [
-      [{}, "tenant_discovery_endpoint"],
+      [{}, "instance discovery: tenant_discovery_endpoint is missing"],
+      ["<html>", "instance discovery: the body is not JSON"],
       [discovery({ metadata: {} }), "instance discovery: metadata is not a list"],
       [discovery({ metadata: ["x"] }), "instance discovery: bad metadata entry"],
       [
@@ -157,11 +167,11 @@ describe("instance discovery", () => {
       ],
       [
         discovery({ metadata: [{ preferred_cache: HOST, aliases: [HOST] }] }),
-        "preferred_network",
+        "instance discovery: preferred_network is missing",
       ],
       [
         discovery({ metadata: [{ preferred_network: HOST, aliases: [HOST] }] }),
-        "preferred_cache",
+        "instance discovery: preferred_cache is missing",
       ],
     ];
     for (const [body, message] of cases) {
