@@ -103,3 +103,51 @@ describe("RFC 9207 iss in the authorization response", () => {
     assert.equal(typeof notAdvertised.response.access_token, "string");
   });
 });
+
+describe("the ID token's issuer for a generic OpenID Connect provider", () => {
+  it("must be the metadata's issuer", { timeout: 30_000 }, async () => {
+    const emulator = makeNetworkEmulator();
+    const authority = "https://login.microsoftonline.com/contoso.onmicrosoft.com";
+    const meta = await (await emulator.fetch(
+      `${authority}/v2.0/.well-known/openid-configuration`,
+    )).json();
+    const run = (issuer: string) =>
+      acquireByAuthCode({
+        clientId: TEST_CLIENT_ID,
+        authority,
+        authorityType: "oidc",
+        authorityMetadata: { ...meta, issuer },
+        scopes: ["User.Read"],
+        loginHint: ALICE,
+        fetch: emulator.fetch,
+        timeoutMs: 10_000,
+        openBrowser: fetchBrowser(emulator, (url) => url),
+      });
+    // The issuer the provider writes into its ID tokens, as an Entra sign-in shows it.
+    const entra = await acquireByAuthCode({
+      clientId: TEST_CLIENT_ID,
+      authority,
+      scopes: ["User.Read"],
+      loginHint: ALICE,
+      fetch: emulator.fetch,
+      timeoutMs: 10_000,
+      openBrowser: fetchBrowser(emulator, (url) => url),
+    });
+    const claims = JSON.parse(
+      new TextDecoder().decode(
+        Uint8Array.from(
+          atob(entra.response.id_token!.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")),
+          (c) => c.charCodeAt(0),
+        ),
+      ),
+    );
+    const ok = await run(claims.iss);
+    assert.equal(typeof ok.response.access_token, "string");
+    await assert.rejects(run("https://other-issuer.example/v2.0"), (e) => {
+      assert.ok(e instanceof EntraAuthError, String(e));
+      assert.equal(e.code, "invalid_response");
+      assert.match(e.message, /iss/);
+      return true;
+    });
+  });
+});
