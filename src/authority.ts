@@ -24,12 +24,12 @@ export interface Authority {
   readonly type: AuthorityType;
 }
 
-/** Hosts of Microsoft Entra ID's clouds. */
-export const AAD_HOSTS: ReadonlySet<string> = new Set();
 // A loop, not flatMap: JavaScriptCore compiles that built-in on first use (every cold start).
-for (const cloud of KNOWN_CLOUDS) {
-  for (const host of cloud.aliases) (AAD_HOSTS as Set<string>).add(host);
-}
+const aadHosts = new Set<string>();
+for (const cloud of KNOWN_CLOUDS) for (const host of cloud.aliases) aadHosts.add(host);
+
+/** Hosts of Microsoft Entra ID's clouds. */
+export const AAD_HOSTS: ReadonlySet<string> = aadHosts;
 
 /**
  * The authority used when the app names none.

@@ -39,9 +39,14 @@ function isObject(value: unknown): value is Entry {
  */
 const current = { section: "", key: "", index: 0 };
 
-/** `Section["key"].field`: where in the file a field is. */
+/** `Section["key"]`: where in the file the current entry is. */
+function entryPath(): string {
+  return `${current.section}[${JSON.stringify(current.key)}]`;
+}
+
+/** `Section["key"].field`: where in the file a field of the current entry is. */
 function fieldPath(field: string): string {
-  return `${current.section}[${JSON.stringify(current.key)}].${field}`;
+  return `${entryPath()}.${field}`;
 }
 
 function failAt(path: string, shown: string, what: string): never {
@@ -204,7 +209,7 @@ export function parseCache(json: string): ParsedCache {
         current.index++;
         if (!isObject(entry)) {
           failAt(
-            `${name}[${JSON.stringify(key)}]`,
+            entryPath(),
             `${name} entry #${current.index}`,
             "is not a JSON object",
           );

@@ -8,7 +8,6 @@
  */
 
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,21 +16,14 @@ import { after, before, describe, it } from "node:test";
 import { MAGIC } from "../../src/persistence/envelope.ts";
 import { user } from "../cache/helpers.ts";
 import { folderWith, tokenArgs, windows } from "../cli/cache_fixture.ts";
-import { type CliRun, collect } from "../support/cli.ts";
+import { type CliRun, runCli } from "../support/cli.ts";
 import { repoPath } from "../support/paths.ts";
 
 const deno = repoPath("node_modules", ".bin", process.platform === "win32" ? "deno.exe" : "deno");
 
+/** Runs `command` as the CLI tests run `entra-auth` (private environment handling). */
 function run(command: string[], env: Record<string, string | undefined> = {}): Promise<CliRun> {
-  const merged: Record<string, string | undefined> = { ...process.env, ...env };
-  delete merged.RUST_BACKTRACE;
-  delete merged.NO_COLOR;
-  for (const [k, v] of Object.entries(merged)) if (v === undefined) delete merged[k];
-  const child = spawn(command[0], command.slice(1), {
-    env: merged as Record<string, string>,
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  return collect(child, "", 90_000);
+  return runCli([], { command, env, timeoutMs: 90_000 });
 }
 
 /** The static imports of a bundled module (`import{a}from"./x.js"`, `import"./y.js"`). */

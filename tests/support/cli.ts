@@ -52,13 +52,15 @@ export function runCli(
     timeoutMs?: number;
     /** A command to run it under, e.g. `["dbus-run-session", "--"]`. */
     wrapper?: string[];
+    /** Another command than `entra-auth` of the test's runtime (e.g. a staged package's). */
+    command?: string[];
   } = {},
 ): Promise<CliRun> {
   const env: Record<string, string | undefined> = { ...process.env, ...options.env };
   delete env.RUST_BACKTRACE;
   delete env.NO_COLOR;
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
-  const [command, ...prefix] = [...(options.wrapper ?? []), ...cliCommand()];
+  const [command, ...prefix] = [...(options.wrapper ?? []), ...(options.command ?? cliCommand())];
   const child = spawn(command, [...prefix, ...args], {
     env: env as Record<string, string>,
     stdio: ["pipe", "pipe", "pipe"],
