@@ -22,3 +22,16 @@ count_results() {
   passed_count=${p:-0}
   failed_count=${f:-0}
 }
+
+# The names of one runtime's failed tests, one a line (at most 15), from its runner's output
+# (colours already stripped): printed in the summary, the part of a long log a CI page shows.
+# Usage: failed_names deno|bun|node "$text"
+failed_names() {
+  case "$1" in
+  # Deno's FAILURES section: "suite ... test => where" (where may be Deno's node:test shim).
+  deno) sed -n '/^ FAILURES $/,$p' <<<"$2" | grep ' => ' | sed -E 's/ => .*$//' ;;
+  bun) grep -E '^\(fail\) ' <<<"$2" | sed -E 's/^\(fail\) //' ;;
+  # node:test's spec reporter repeats failures after "✖ failing tests:"; only those lines.
+  node) sed -n '/^✖ failing tests:/,$p' <<<"$2" | grep -E '^ *✖ ' | grep -v 'failing tests:' | sed -E 's/^ *✖ //' ;;
+  esac | sed -E 's/ [[(][0-9.]+m?s[])]$//' | awk '!seen[$0]++' | head -15
+}

@@ -52,7 +52,7 @@ step "npm build"
 deno run --quiet -A scripts/build_npm.ts || fail "npm build failed"
 
 # Each runtime runs the suite; its summary is parsed into passed/failed counts.
-declare -A passed failed
+declare -A passed failed names
 status=0
 for rt in "${runtimes[@]}"; do
   log=".tmp/test-$rt.log"
@@ -72,6 +72,7 @@ for rt in "${runtimes[@]}"; do
   count_results "$rt" "$clean"
   passed[$rt]=$passed_count
   failed[$rt]=$failed_count
+  names[$rt]=$(failed_names "$rt" "$clean")
   if ((rc != 0)) && ((failed[$rt] == 0)); then failed[$rt]=1; fi
   ((rc == 0)) || status=1
   ((passed[$rt] > 0)) || { echo "test.sh: $rt ran no test" >&2; status=1; }
@@ -109,6 +110,7 @@ total_p=0
 total_f=0
 for rt in "${runtimes[@]}"; do
   printf '%-5s %4d passed, %d failed\n' "$rt" "${passed[$rt]}" "${failed[$rt]}"
+  [[ -z ${names[$rt]} ]] || sed 's/^/        ✖ /' <<<"${names[$rt]}"
   total_p=$((total_p + passed[$rt]))
   total_f=$((total_f + failed[$rt]))
 done

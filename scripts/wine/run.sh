@@ -12,7 +12,7 @@ cd "$(dirname "$0")/../.."
 ROOT=$PWD
 # shellcheck source=scripts/summary.sh
 . scripts/summary.sh
-CACHE=${ENTRA_WINE_CACHE:-$ROOT/.cache/wine}
+CACHE=$(realpath -m "${ENTRA_WINE_CACHE:-$ROOT/.cache/wine}")
 CHROOT=$CACHE/trixie
 RT=$CACHE/runtimes
 PREFIX=$CACHE/prefix
@@ -30,22 +30,27 @@ read -r -a files <<<"${ENTRA_WINE_FILES:-tests/ffi/ffi.test.ts tests/ffi/scratch
 
 bash tests/native/build-dlls.sh || { echo "wine-run: cannot build the test DLLs" >&2; exit 2; }
 
-# Runs a command in the chroot with /work (the repository and the shared node_modules),
+# Runs a command in the chroot with the repository (its node_modules too), the Wine cache,
 # /proc, /dev and /tmp visible at their own paths, in a private mount namespace (mounts vanish
-# with it). Wine sees the host's / as drive Z:.
+# with it). Wine sees the host's / as drive Z:. The repository may live anywhere (CI clones it
+# outside /work): each path is bound at its own place, not a fixed /work.
 in_chroot() {
   unshare -m bash -c '
     set -e
-    c=$1; shift
+    c=$1 root=$2 cache=$3; shift 3
     mount -t proc proc "$c/proc"
     mount --rbind /dev "$c/dev"
-    mkdir -p "$c/work" "$c/tmp"
-    mount --rbind /work "$c/work"
+    mkdir -p "$c/tmp" "$c$root"
+    mount --bind "$root" "$c$root"
+    case "$cache/" in
+    "$root"/*) ;;
+    *) mkdir -p "$c$cache" && mount --bind "$cache" "$c$cache" ;;
+    esac
     mount --bind /tmp "$c/tmp"
     exec chroot "$c" /usr/bin/env -i PATH=/usr/bin:/bin HOME=/root LANG=C.UTF-8 \
       WINEPREFIX="$WINEPREFIX" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" \
       NO_COLOR=1 FORCE_COLOR=0 "$@"
-  ' _ "$CHROOT" "$@"
+  ' _ "$CHROOT" "$ROOT" "$CACHE" "$@"
 }
 export WINEPREFIX=$PREFIX
 
