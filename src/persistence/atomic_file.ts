@@ -6,7 +6,7 @@
  */
 
 import { renameSync } from "node:fs";
-import { chmod, mkdir, open, readdir, rename, stat, unlink } from "node:fs/promises";
+import { chmod, link, mkdir, open, readdir, rename, stat, unlink } from "node:fs/promises";
 import { platform } from "node:os";
 import { basename, dirname, join } from "node:path";
 import process from "node:process";
@@ -126,18 +126,34 @@ export async function ensureFolder(path: string): Promise<void> {
 
 const TMP_MARK = ".tmp-";
 
+/** How {@link writeAtomic} guards its rename. */
+export interface WriteFence {
+  /**
+   * Called just before the rename, synchronously with it (no other work runs in between, so
+   * the window in which a stalled process could still be overtaken is a few system calls),
+   * and again just after it: what it throws before cancels the write (the temporary file is
+   * removed); what it throws after is rethrown with the new file in place (the caller then
+   * knows its rename may have replaced a commit it never saw, e.g. when the lock was taken
+   * over meanwhile, and merges again).
+   */
+  check: () => void;
+  /**
+   * Also keep the new file as this path (a hard link), replaced only when the check after
+   * the rename passed: the last commit known good (see `takeover.ts`).
+   */
+  guard?: string;
+}
+
 /**
  * Replaces the file atomically: a crash at any instant leaves the old or the new content,
  * never a mix. The new file is readable and writable by its owner only (0600).
  *
  * @param path the file
  * @param bytes the new content
- * @param fence called just before the rename, synchronously with it (no other work runs in
- *   between, so the window in which a stalled process could still be overtaken is a few
- *   system calls); what it throws cancels the write (the temporary file is removed), e.g.
- *   when the lock was taken over meanwhile
+ * @param fence checks around the rename (e.g. that the lock is still ours), and a guard
  * @returns the new file's version
- * @throws the I/O error, or the fence's (the temporary file is removed)
+ * @throws the I/O error, or the fence's (before the rename: nothing written; after it: the
+ *   new file is in place, its guard not)
  * @example
  * ```ts
  * import { writeAtomic } from "./atomic_file.ts";
@@ -147,11 +163,13 @@ const TMP_MARK = ".tmp-";
 export async function writeAtomic(
   path: string,
   bytes: Uint8Array,
-  fence?: () => void,
+  fence?: WriteFence,
 ): Promise<string> {
   await ensureFolder(path);
   const random = crypto.getRandomValues(new Uint32Array(1))[0].toString(36);
   const tmp = `${path}${TMP_MARK}${process.pid}-${random}`;
+  // The guard's new version is staged beside it (a leftover is removed like any other).
+  const staged = fence?.guard && `${tmp}-guard`;
   const handle = await open(tmp, "wx", 0o600);
   try {
     try {
@@ -160,10 +178,14 @@ export async function writeAtomic(
     } finally {
       await handle.close();
     }
-    fence?.();
+    if (staged) await link(tmp, staged);
+    fence?.check();
     renameSync(tmp, path);
+    fence?.check();
+    if (staged) renameSync(staged, fence!.guard!);
   } catch (err) {
     await unlink(tmp).catch(() => {});
+    if (staged) await unlink(staged).catch(() => {});
     throw err;
   }
   await syncFolder(dirname(path));

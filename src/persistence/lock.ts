@@ -7,6 +7,9 @@
  * Taking over is serialized by a second, short-lived file (`<lock>.break`): a breaker
  * re-reads the lock inside it and removes the lock only if it is still the very one judged
  * stale (same nonce), so two waiters that both saw a stale lock cannot remove a fresh one.
+ * Before it removes a lock whose owner may still run (stopped, suspended, or too slow), it
+ * calls {@link LockOptions.onTakeover}, so that the caller can record that a late write of
+ * that owner may come (`takeover.ts`).
  *
  * @module
  */
@@ -27,13 +30,23 @@ export interface LockOptions {
   staleAfterMs?: number;
   /** Ends the wait early with an `EntraAuthError` whose code is `aborted`. */
   signal?: AbortSignal;
+  /**
+   * Called before a stale lock whose owner may still run is removed (not for a dead
+   * owner's): that owner may resume and write once more. What it throws fails the
+   * acquisition, and the lock is left in place.
+   */
+  onTakeover?: (owner: LockOwner, text: string) => Promise<void>;
 }
 
 /** What a lock file says about its owner. */
 export interface LockOwner {
+  /** The owner's process id. */
   pid: number;
+  /** The owner's host name. */
   hostname: string;
+  /** When the lock was taken (ms since the epoch). */
   createdAt: number;
+  /** Random: tells this lock apart from every other one. */
   nonce: string;
 }
 
@@ -61,7 +74,18 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-function parseOwner(text: string): LockOwner | undefined {
+/**
+ * Reads a lock file's text.
+ *
+ * @param text what the lock file holds
+ * @returns its owner, or undefined for a text this module did not write
+ * @example
+ * ```ts
+ * import { parseOwner } from "./lock.ts";
+ * console.log(parseOwner('{"pid":1,"hostname":"h","createdAt":0,"nonce":"1-2"}')?.pid); // 1
+ * ```
+ */
+export function parseOwner(text: string): LockOwner | undefined {
   try {
     const v = JSON.parse(text) as Partial<LockOwner>;
     if (
@@ -121,14 +145,17 @@ function isZombie(pid: number): boolean {
 export class FileLock {
   /** The lock file. */
   readonly path: string;
+  /** This lock's nonce (what a takeover record names it by). */
+  readonly nonce: string;
   readonly #text: string;
   readonly #ino: number | bigint;
   #released = false;
 
-  private constructor(path: string, text: string, ino: number | bigint) {
+  private constructor(path: string, text: string, ino: number | bigint, nonce: string) {
     this.path = path;
     this.#text = text;
     this.#ino = ino;
+    this.nonce = nonce;
   }
 
   /**
@@ -171,11 +198,14 @@ export class FileLock {
         } satisfies LockOwner,
       );
       const created = await create(path, text);
-      if (created !== undefined) return new FileLock(path, text, created);
+      if (created !== undefined) return new FileLock(path, text, created, nonce);
       const holder = await inspect(path);
       if (holder !== undefined) {
         last = holder;
-        if (isStale(holder, staleAfterMs) && (await breakLock(path, holder.text))) continue;
+        if (
+          isStale(holder, staleAfterMs)
+          && (await breakLock(path, holder.text, holder.owner, options.onTakeover))
+        ) continue;
       } else if (waited >= timeoutMs) {
         throw timeoutError(path, waited, last?.owner);
       } else {
@@ -357,8 +387,18 @@ function isStale(
   return owner.hostname === hostname() && !processAlive(owner.pid);
 }
 
+/** Whether the owner of a stale lock may still run (and so write late): not when it is dead. */
+function mayResume(owner: LockOwner): boolean {
+  return owner.hostname !== hostname() || processAlive(owner.pid);
+}
+
 /** Removes the stale lock `staleText` if it is still in place; true if the caller may retry at once. */
-async function breakLock(path: string, staleText: string): Promise<boolean> {
+async function breakLock(
+  path: string,
+  staleText: string,
+  owner: LockOwner | undefined,
+  onTakeover: LockOptions["onTakeover"],
+): Promise<boolean> {
   const breaker = `${path}.break`;
   try {
     const handle = await open(breaker, "wx", 0o600);
@@ -374,6 +414,8 @@ async function breakLock(path: string, staleText: string): Promise<boolean> {
   try {
     const current = await readFile(path, "utf8").catch(() => undefined);
     if (current === staleText) {
+      // (A lock with no owner text was never returned by acquire(): nobody can write late.)
+      if (owner && onTakeover && mayResume(owner)) await onTakeover(owner, staleText);
       try {
         await unlink(path);
       } catch (err) {

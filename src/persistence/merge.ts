@@ -169,3 +169,51 @@ export function mergeCache(
   };
   return { document: out, changed, hasTheirs };
 }
+
+/**
+ * Merges two versions of the cache of which neither knows the other: the commit a late
+ * writer's rename replaced (`kept`) and that late writer's file (`late`), after a lock
+ * takeover (see `takeover.ts`). Nothing of either is dropped: every entry of both is kept;
+ * an entry both hold in different versions keeps the newer by revision (a tie keeps
+ * `kept`'s, the later commit). Removals made by either are undone: a signed-out account
+ * may come back, a sign-in is never lost. Sections that are not entry maps keep `kept`'s.
+ *
+ * @param kept the replaced commit
+ * @param late the late writer's file
+ * @returns the union, with the higher revision of the two
+ * @example
+ * ```ts
+ * import { unionCache } from "./merge.ts";
+ * const kept = { AccessToken: { a: { secret: "1" } } };
+ * const late = { AccessToken: { b: { secret: "2" } } };
+ * console.log(Object.keys(unionCache(kept, late).AccessToken as object)); // ["a", "b"]
+ * ```
+ */
+export function unionCache(kept: CacheDocument, late: CacheDocument): CacheDocument {
+  const out: CacheDocument = {};
+  const names = new Set([...Object.keys(kept), ...Object.keys(late)]);
+  names.delete(SYNC_SECTION);
+  for (const name of names) {
+    const k = kept[name], l = late[name];
+    if (!(isEntryMap(k) && isEntryMap(l))) {
+      put(out, name, k === undefined ? l : k);
+      continue;
+    }
+    const section: Record<string, Entry> = {};
+    for (const key of new Set([...Object.keys(k), ...Object.keys(l)])) {
+      const ke = k[key], le = l[key];
+      put(
+        section,
+        key,
+        ke === undefined || (le !== undefined && stampOf(le) > stampOf(ke)) ? le : ke,
+      );
+    }
+    put(out, name, section);
+  }
+  const sync = isObject(kept[SYNC_SECTION]) ? kept[SYNC_SECTION] : late[SYNC_SECTION];
+  out[SYNC_SECTION] = {
+    ...(isObject(sync) ? sync : {}),
+    revision: Math.max(revisionOf(kept), revisionOf(late)),
+  };
+  return out;
+}

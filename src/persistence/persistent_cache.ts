@@ -38,8 +38,15 @@ import { plaintextProblem, settle } from "./file_reader.ts";
 import type { CacheKey } from "./key_source.ts";
 import { canonicalCachePath, defaultCachePath } from "./location.ts";
 import { FileLock } from "./lock.ts";
-import { type CacheDocument, mergeCache } from "./merge.ts";
+import { type CacheDocument, mergeCache, unionCache } from "./merge.ts";
 import type { PersistentCacheOptions } from "./options.ts";
+import {
+  guardPath,
+  recordTakeover,
+  replacedSinceGuard,
+  settleRecords,
+  takeoverState,
+} from "./takeover.ts";
 
 export type { PersistentCacheOptions } from "./options.ts";
 
@@ -101,6 +108,8 @@ export class PersistentCache implements CachePlugin {
   readonly #keys: FileKeys;
   #canonical: string | undefined;
   #cleaned = false;
+  /** Nonces of this process's locks that were taken over (their writes are over). */
+  readonly #lostLocks = new Set<string>();
 
   /** @param options see {@link PersistentCacheOptions} */
   /**
@@ -235,7 +244,7 @@ export class PersistentCache implements CachePlugin {
           );
         }
       } finally {
-        await lock.release();
+        await this.#release(lock);
       }
     }
     if (this.#options.encryption === "keyring") {
@@ -288,8 +297,11 @@ export class PersistentCache implements CachePlugin {
       if (snapshot) keyId = keyIdOf(snapshot.bytes);
       await this.#io(() => unlinkIfPresent(this.path));
       await removeBackups(this.path);
+      // A guard kept since a takeover holds the cleared cache: a late write must not bring
+      // it back (the late write itself is not undone: its writer's copy predates the clear).
+      await this.#io(() => unlinkIfPresent(guardPath(this.path)));
     } finally {
-      await lock.release();
+      await this.#release(lock);
     }
     if (this.#options.encryption === "keyring") await this.#keys.removeAll(keyId);
   }
@@ -299,7 +311,15 @@ export class PersistentCache implements CachePlugin {
       timeoutMs: this.#options.lockTimeoutMs,
       staleAfterMs: this.#options.staleLockMs,
       signal,
+      // Its owner may still rename a late copy over what is committed next: see takeover.ts.
+      onTakeover: (owner, text) =>
+        this.#io(() => recordTakeover(this.path, this.lockPath, owner.nonce, text)),
     });
+  }
+
+  /** Releases the lock; one that was taken over is remembered (its record may go). */
+  async #release(lock: FileLock): Promise<void> {
+    if (!(await lock.release())) this.#lostLocks.add(lock.nonce);
   }
 
   /** Under the lock: re-read, merge, write (fenced). */
@@ -313,9 +333,12 @@ export class PersistentCache implements CachePlugin {
       this.#cleaned = true;
       await removeLeftovers(this.path).catch(() => 0);
     }
+    // A takeover's late rename may have replaced the last commit: merged back (takeover.ts).
+    const takeover = await this.#io(() => takeoverState(this.path, this.lockPath));
+    const replaced = await this.#io(() => replacedSinceGuard(this.path, takeover));
     // The file as it is now: not read again when it is the version this process last saw.
     const current = await this.#io(() => fileVersion(this.path));
-    const snapshot = current === undefined || current === state.version
+    const snapshot = current === undefined || (current === state.version && !replaced)
       ? undefined
       : await this.#io(() => readSnapshot(this.path));
     if (writeKey && current !== undefined) {
@@ -337,9 +360,15 @@ export class PersistentCache implements CachePlugin {
       // else's changes can be recovered from it; ours are written (last writer wins).
       disk = loaded.text === undefined ? state.base : JSON.parse(loaded.text);
     }
+    // The guard, when it could not be merged back, is left as it is for a later commit.
+    const guarded = replaced ? await this.#withGuard(disk) : undefined;
+    if (guarded) disk = guarded;
+    const keepGuard = replaced && !guarded
+      ? false
+      : (await this.#io(() => settleRecords(this.path, takeover, this.#lostLocks))) > 0;
     const result = mergeCache(state.base, mine, disk);
     let version: string | undefined;
-    if (result.changed || current === undefined) {
+    if (result.changed || current === undefined || replaced) {
       const text = JSON.stringify(result.document);
       const bytes = writeKey
         ? await seal(text, writeKey.key, {
@@ -347,15 +376,37 @@ export class PersistentCache implements CachePlugin {
           path: await this.#canonicalPath(),
         })
         : encoder.encode(text);
-      const fence = () => {
+      const check = () => {
         if (!lock.heldSync()) throw new Retry("lock_lost");
       };
-      version = await this.#io(() => writeAtomic(this.path, bytes, fence));
+      const guard = keepGuard ? guardPath(this.path) : undefined;
+      version = await this.#io(() => writeAtomic(this.path, bytes, { check, guard }));
       if (writeKey) this.#keys.written(writeKey.keyId);
     } else {
       version = current;
     }
     return { merged: result.document, hasTheirs: result.hasTheirs, version };
+  }
+
+  /**
+   * The file merged with the commit a late rename replaced (kept as the guard): nothing of
+   * either is dropped. A guard that cannot be read here is left for a later commit.
+   */
+  async #withGuard(disk: CacheDocument): Promise<CacheDocument | undefined> {
+    const guard = await this.#io(() => readSnapshot(guardPath(this.path)));
+    const decoded = guard && (await this.#decode(guard, false));
+    if (!decoded || decoded.ok !== true) {
+      this.#warn(
+        `The token cache ${this.path} was replaced by a process whose lock had been taken over, `
+          + `and what it replaced (${guardPath(this.path)}) cannot be read now; it is kept.`,
+      );
+      return undefined;
+    }
+    this.#warn(
+      `The token cache ${this.path} was replaced by a process whose lock had been taken over `
+        + "(it was stopped past staleLockMs); what it replaced is merged back.",
+    );
+    return unionCache(JSON.parse(decoded.text), disk);
   }
 
   async #canonicalPath(): Promise<string> {

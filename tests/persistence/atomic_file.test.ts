@@ -147,20 +147,23 @@ describe("atomic_file", () => {
       assert.deepEqual(readdirSync(join(dir, "sub")), ["cache.json"]);
     });
 
-    it("the fence runs after the new content is complete, in a temporary file beside it", async () => {
+    it("the fence runs after the new content is complete, in a temporary file beside it, and after the rename", async () => {
       const dir = fresh();
       const path = join(dir, "cache.json");
       writeFileSync(path, "old", { mode: 0o600 });
       const seen: { names: string[]; content: string; old: string; }[] = [];
-      await writeAtomic(path, bytes("new content"), () => {
-        const names = readdirSync(dir).filter((name) => name !== "cache.json");
-        seen.push({
-          names,
-          content: readFileSync(join(dir, names[0]), "utf8"),
-          old: readFileSync(path, "utf8"),
-        });
+      await writeAtomic(path, bytes("new content"), {
+        check: () => {
+          const names = readdirSync(dir).filter((name) => name !== "cache.json");
+          seen.push({
+            names,
+            content: names[0] === undefined ? "" : readFileSync(join(dir, names[0]), "utf8"),
+            old: readFileSync(path, "utf8"),
+          });
+        },
       });
-      assert.equal(seen.length, 1, "the fence runs once");
+      assert.equal(seen.length, 2, "the fence runs twice: before and after the rename");
+      assert.deepEqual(seen[1], { names: [], content: "", old: "new content" });
       assert.equal(seen[0].names.length, 1);
       assert.ok(
         seen[0].names[0].startsWith(`cache.json.tmp-${process.pid}-`),
@@ -178,13 +181,48 @@ describe("atomic_file", () => {
       writeFileSync(path, "old", { mode: 0o600 });
       const refused = new Error("lock lost");
       await assert.rejects(
-        writeAtomic(path, bytes("new"), () => {
-          throw refused;
+        writeAtomic(path, bytes("new"), {
+          check: () => {
+            throw refused;
+          },
+          guard: join(dir, "cache.json.guard"),
         }),
         (err) => err === refused,
       );
       assert.equal(readFileSync(path, "utf8"), "old");
       assert.deepEqual(readdirSync(dir), ["cache.json"]);
+    });
+
+    it("a guard is the new file itself (a hard link), made once the check after the rename passed", async () => {
+      const dir = fresh();
+      const path = join(dir, "cache.json");
+      const guard = join(dir, "cache.json.guard");
+      writeFileSync(path, "old", { mode: 0o600 });
+      await writeAtomic(path, bytes("new"), { check: () => {}, guard });
+      assert.equal(statSync(guard).ino, statSync(path).ino);
+      assert.deepEqual(readdirSync(dir).sort(), ["cache.json", "cache.json.guard"]);
+    });
+
+    it("a check that fails after the rename: the new file is in place, the guard is not replaced", async () => {
+      const dir = fresh();
+      const path = join(dir, "cache.json");
+      const guard = join(dir, "cache.json.guard");
+      writeFileSync(path, "old", { mode: 0o600 });
+      writeFileSync(guard, "last good", { mode: 0o600 });
+      let calls = 0;
+      const lost = new Error("lock lost");
+      await assert.rejects(
+        writeAtomic(path, bytes("late"), {
+          check: () => {
+            if (++calls === 2) throw lost;
+          },
+          guard,
+        }),
+        (err) => err === lost,
+      );
+      assert.equal(readFileSync(path, "utf8"), "late");
+      assert.equal(readFileSync(guard, "utf8"), "last good");
+      assert.deepEqual(readdirSync(dir).sort(), ["cache.json", "cache.json.guard"]);
     });
 
     it("a write that fails (the path is a folder) throws and leaves no temporary file", async () => {

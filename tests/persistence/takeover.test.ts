@@ -7,8 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import process from "node:process";
 import { after, before, describe, it } from "node:test";
@@ -107,4 +106,78 @@ describe("a lock owner stopped past the stale limit, then resumed", {
       assert.ok(doc.AccessToken[key], `committed ${key} is present`);
     }
   });
+});
+
+/** Whether a process is stopped (Linux: /proc; elsewhere assumed once it said so). */
+function stopped(pid: number): boolean {
+  if (!existsSync(`/proc/${pid}/stat`)) return true;
+  const text = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return text.slice(text.lastIndexOf(")") + 2, text.lastIndexOf(")") + 3) === "T";
+}
+
+describe("a writer stopped between the fence and the rename, then resumed", {
+  skip: (process.platform === "win32" && "POSIX signals")
+    || (runtimes.length === 0 && "no runtime binary found"),
+}, () => {
+  let folder: ReturnType<typeof tempFolder>;
+  before(() => (folder = tempFolder()));
+  after(() => folder.remove());
+
+  // The fence cannot close this window (no lock file can): the stalled writer's rename lands
+  // on what the process that took its lock over committed. What that commit held must come
+  // back: the guard kept since the takeover lets the clobber be seen and merged back.
+  for (const runtime of runtimes) {
+    it(`${runtime.name}: its late rename loses nothing another process committed`, {
+      timeout: 60_000,
+    }, async () => {
+      const dir = join(folder.dir, runtime.name);
+      mkdirSync(dir, { recursive: true });
+      const path = join(dir, "cache.json");
+      const stale = 600;
+      const writer = startFixture(runtime, "persistence_stall", [path, "late", String(stale)]);
+      try {
+        const deadline = Date.now() + 30_000;
+        while (!(writer.lines.includes("STOPPING") && stopped(writer.child.pid!))) {
+          assert.ok(Date.now() < deadline, `the writer never stopped: ${writer.stderr}`);
+          assert.equal(writer.child.exitCode, null, `the writer exited: ${writer.stderr}`);
+          await sleep(5);
+        }
+        await sleep(stale + 200);
+        // Another process takes the stale lock over and commits three entries.
+        const ours = simulatedProcess(path, { staleLockMs: stale, lockTimeoutMs: 20_000 });
+        const committed: string[] = [];
+        for (let i = 0; i < 3; i++) {
+          const [key, entry] = writerEntry("other", i);
+          await withCache(ours.cache, ours.plugin, (c) => {
+            const doc = JSON.parse(c.serialize());
+            doc.AccessToken[key] = entry;
+            c.deserialize(JSON.stringify(doc));
+          });
+          committed.push(key);
+        }
+        process.kill(writer.child.pid!, "SIGCONT");
+        const { code } = await writer.exited;
+        assert.equal(code, 0, `the writer failed: ${writer.stderr}`);
+        assert.ok(writer.lines.includes("DONE"), writer.lines.join("\n"));
+        const doc = JSON.parse(readFileSync(path, "utf8"));
+        for (const key of [...committed, "at-late-0", "at-late-1"]) {
+          assert.ok(doc.AccessToken[key], `${key} is in the file`);
+        }
+        // The other process sees the late writer's entry; its own are still there.
+        const seen = await withCache(ours.cache, ours.plugin, (c) => JSON.parse(c.serialize()));
+        for (const key of [...committed, "at-late-1"]) assert.ok(seen.AccessToken[key], key);
+        // Once the stalled writer is done, nothing of the takeover is left in the folder.
+        assert.deepEqual(readdirSync(dir).sort(), ["cache.json"]);
+      } finally {
+        for (const signal of ["SIGCONT", "SIGKILL"] as const) {
+          try {
+            process.kill(writer.child.pid!, signal);
+          } catch {
+            // exited already
+          }
+        }
+        await writer.exited;
+      }
+    });
+  }
 });
