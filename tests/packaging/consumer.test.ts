@@ -170,11 +170,13 @@ describe("the packed npm package in a fresh project", { skip, timeout: 300_000 }
     assert.match(result.stdout, /signed in as alice@contoso\.onmicrosoft\.com/);
   });
 
-  it("keeps the library package under 300 KB, without tests, emulators or CLI", () => {
+  // The budget was 300 KB until the takeover guard (persistence/takeover.ts, 2.8 KB minified):
+  // a commit a late rename replaced is merged back. Raised for that, not for growth at large.
+  it("keeps the library package under 305 KB, without tests, emulators or CLI", () => {
     const core = packed.get("entra-auth")!;
     assert.ok(
-      core.unpackedSize < 300_000,
-      `entra-auth is ${core.unpackedSize} bytes unpacked (budget: 300 KB)`,
+      core.unpackedSize < 305_000,
+      `entra-auth is ${core.unpackedSize} bytes unpacked (budget: 305 KB)`,
     );
     const paths = core.files.map((f) => f.path);
     for (const unwanted of [/^tests\//, /^src\/testing\//, /^src\/cli\//, /^bench\//, /\.map$/]) {
