@@ -85,8 +85,9 @@ describe("takeover records", () => {
       const lock = await FileLock.acquire(lockPath, {
         staleAfterMs: 1_000,
         timeoutMs: 5_000,
-        onTakeover: async (owner, text) => {
+        onTakeover: (owner, text) => {
           seen.push({ nonce: owner.nonce, text, lock: readFileSync(lockPath, "utf8") });
+          return Promise.resolve();
         },
       });
       assert.deepEqual(seen, [{ nonce: "9-9", text: stale, lock: stale }]);
@@ -100,7 +101,7 @@ describe("takeover records", () => {
       let calls = 0;
       const lock = await FileLock.acquire(lockPath, {
         timeoutMs: 5_000,
-        onTakeover: async () => void calls++,
+        onTakeover: () => Promise.resolve(void calls++),
       });
       assert.equal(calls, 0);
       await lock.release();
