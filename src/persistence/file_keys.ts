@@ -169,6 +169,17 @@ export class FileKeys {
   }
 
   /**
+   * Whether `keyId` is the key this process created and has not written a file with yet: no
+   * `clear()` can have removed it (a clear removes the keys files name, and its own).
+   *
+   * @param keyId the key about to be written with
+   * @returns true for such a key
+   */
+  unwritten(keyId: string): boolean {
+    return this.#own !== undefined && this.#own.key.keyId === keyId && !this.#own.written;
+  }
+
+  /**
    * Records that a file was written with this key (this process's key is then in use).
    *
    * @param keyId the key written with

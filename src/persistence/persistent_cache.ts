@@ -300,10 +300,12 @@ export class PersistentCache implements CachePlugin {
       // A guard kept since a takeover holds the cleared cache: a late write must not bring
       // it back (the late write itself is not undone: its writer's copy predates the clear).
       await this.#io(() => unlinkIfPresent(guardPath(this.path)));
+      // The keys go under the lock too: a writer that takes the lock next finds them gone
+      // (it checks the key it chose before the lock, see #commit).
+      if (this.#options.encryption === "keyring") await this.#keys.removeAll(keyId);
     } finally {
       await this.#release(lock);
     }
-    if (this.#options.encryption === "keyring") await this.#keys.removeAll(keyId);
   }
 
   #lock(signal?: AbortSignal): Promise<FileLock> {
@@ -341,6 +343,12 @@ export class PersistentCache implements CachePlugin {
     const snapshot = current === undefined || (current === state.version && !replaced)
       ? undefined
       : await this.#io(() => readSnapshot(this.path));
+    if (writeKey && current === undefined && !this.#keys.unwritten(writeKey.keyId)) {
+      // No file now, and the key was chosen (before the lock) from a file, or was written
+      // with: a clear() since then removed the file and that key. A file sealed with a removed
+      // key could be read by no one: the keyring is asked (rare: only a file that vanished).
+      if (!(await this.#keys.known(writeKey.keyId, true))) throw new Retry("key");
+    }
     if (writeKey && current !== undefined) {
       // Write with the key the file already names, so every writer converges on one key.
       const header = snapshot?.bytes ?? (await this.#io(() => readHeader(this.path, HEADER_BYTES)));

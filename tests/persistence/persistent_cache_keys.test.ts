@@ -154,6 +154,47 @@ describe("persistent cache: keys, clear, and what a write leaves", () => {
     assert.equal(existsSync(path), false);
   });
 
+  it("a clear() by another process between this one's key choice and its lock: a new key", async () => {
+    // This process picked the file's key (before the lock, as every write does); another
+    // process then cleared the cache (file and key gone); this write must not bring the file
+    // back sealed with the removed key, which no other process could read.
+    const store = new MemorySecretStore();
+    const path = newPath();
+    const options = { encryption: "keyring" as const, secretStore: store, name: "race" };
+    const p = simulatedProcess(path, options);
+    await p.save(1);
+    const removed = fileKeyId(path);
+    const { FileLock } = await import("../../src/persistence/lock.ts");
+    const held = await FileLock.acquire(`${path}.lock`);
+    const saving = p.save(2); // chooses its key, then waits for the lock
+    await new Promise((r) => setTimeout(r, 100));
+    // What another process's clear() does under the lock: the file and its key go.
+    rmSync(path);
+    store.secrets.delete(keyAccount("race", removed));
+    await held.release();
+    await saving;
+    const next = fileKeyId(path);
+    assert.ok(next && next !== removed, "sealed with a new key");
+    const reader = simulatedProcess(path, { ...options, onCorrupt: "throw" });
+    // (user1 was signed out by the clear; the new sign-in is kept, readable by all)
+    assert.deepEqual(await names(reader), ["user2@contoso.com"]);
+  });
+
+  it("clear() removes the keys while it holds the lock (a writer after it cannot pick them)", async () => {
+    const path = newPath();
+    const lockHeld: boolean[] = [];
+    const store = new (class extends MemorySecretStore {
+      override clear(account: string) {
+        lockHeld.push(existsSync(`${path}.lock`));
+        return super.clear(account);
+      }
+    })();
+    const p = simulatedProcess(path, { encryption: "keyring", secretStore: store, name: "hold" });
+    await p.save(1);
+    await p.plugin.clear();
+    assert.deepEqual(lockHeld, [true]);
+  });
+
   it("a plaintext clear() leaves the keyring alone", async () => {
     const store = new MemorySecretStore();
     store.secrets.set("other#00", "x");
