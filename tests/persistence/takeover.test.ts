@@ -82,8 +82,16 @@ describe("a lock owner stopped past the stale limit, then resumed", {
           committed.push(key);
         }
         const revision = revisionOf(JSON.parse(readFileSync(path, "utf8")));
+        const written = writer.lines.length;
         process.kill(writer.child.pid!, "SIGCONT");
-        await sleep(1_500); // the resumed writer finishes its write (fenced) and goes on
+        // The resumed writer finishes the write it was stopped in (fenced, or merged back
+        // after a late rename) before it reports another entry: wait for that, not a time.
+        const resumed = Date.now() + 30_000;
+        while (writer.lines.length <= written) {
+          assert.ok(Date.now() < resumed, `the writer made no progress: ${writer.stderr}`);
+          assert.equal(writer.child.exitCode, null, `the writer exited: ${writer.stderr}`);
+          await sleep(5);
+        }
         const doc = JSON.parse(readFileSync(path, "utf8"));
         assert.ok(revisionOf(doc) >= revision, `revision ${revisionOf(doc)} < ${revision}`);
         for (const key of committed) assert.ok(doc.AccessToken[key], `${key} survived`);
