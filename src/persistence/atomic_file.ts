@@ -151,7 +151,8 @@ export interface WriteFence {
  * @param path the file
  * @param bytes the new content
  * @param fence checks around the rename (e.g. that the lock is still ours), and a guard
- * @returns the new file's version
+ * @returns the version of the file written (taken from the file itself, not from the path,
+ *   which another process may have replaced by the time this returns)
  * @throws the I/O error, or the fence's (before the rename: nothing written; after it: the
  *   new file is in place, its guard not)
  * @example
@@ -171,10 +172,16 @@ export async function writeAtomic(
   // The guard's new version is staged beside it (a leftover is removed like any other).
   const staged = fence?.guard && `${tmp}-guard`;
   const handle = await open(tmp, "wx", 0o600);
+  // The version of the file written, taken from the file itself (a rename keeps its inode,
+  // size and modification time): the path may name another file by the time this one is in
+  // place (this process stopped past the stale limit, others committed meanwhile), and taking
+  // theirs for ours would have the next merge treat their entries as removals.
+  let version: string;
   try {
     try {
       await handle.writeFile(bytes);
       await handle.sync();
+      version = versionOf(await handle.stat());
     } finally {
       await handle.close();
     }
@@ -189,7 +196,7 @@ export async function writeAtomic(
     throw err;
   }
   await syncFolder(dirname(path));
-  return (await fileVersion(path)) ?? "";
+  return version;
 }
 
 /** Flushes a folder's entries (the rename) to disk; Windows has no such call. */

@@ -134,58 +134,142 @@ describe("a writer stopped between the fence and the rename, then resumed", {
   // The fence cannot close this window (no lock file can): the stalled writer's rename lands
   // on what the process that took its lock over committed. What that commit held must come
   // back: the guard kept since the takeover lets the clobber be seen and merged back.
+  const cases = [
+    ["fence", "its late rename loses nothing another process committed"],
+    ["after", "stopped just after its rename, it records its own file, not the others'"],
+  ] as const;
   for (const runtime of runtimes) {
-    it(`${runtime.name}: its late rename loses nothing another process committed`, {
-      timeout: 60_000,
-    }, async () => {
-      const dir = join(folder.dir, runtime.name);
-      mkdirSync(dir, { recursive: true });
-      const path = join(dir, "cache.json");
-      const stale = 600;
-      const writer = startFixture(runtime, "persistence_stall", [path, "late", String(stale)]);
-      try {
-        const deadline = Date.now() + 30_000;
-        while (!(writer.lines.includes("STOPPING") && stopped(writer.child.pid!))) {
-          assert.ok(Date.now() < deadline, `the writer never stopped: ${writer.stderr}`);
-          assert.equal(writer.child.exitCode, null, `the writer exited: ${writer.stderr}`);
-          await sleep(5);
-        }
-        await sleep(stale + 200);
-        // Another process takes the stale lock over and commits three entries.
-        const ours = simulatedProcess(path, { staleLockMs: stale, lockTimeoutMs: 20_000 });
-        const committed: string[] = [];
-        for (let i = 0; i < 3; i++) {
-          const [key, entry] = writerEntry("other", i);
-          await withCache(ours.cache, ours.plugin, (c) => {
-            const doc = JSON.parse(c.serialize());
-            doc.AccessToken[key] = entry;
-            c.deserialize(JSON.stringify(doc));
-          });
-          committed.push(key);
-        }
-        process.kill(writer.child.pid!, "SIGCONT");
-        const { code } = await writer.exited;
-        assert.equal(code, 0, `the writer failed: ${writer.stderr}`);
-        assert.ok(writer.lines.includes("DONE"), writer.lines.join("\n"));
-        const doc = JSON.parse(readFileSync(path, "utf8"));
-        for (const key of [...committed, "at-late-0", "at-late-1"]) {
-          assert.ok(doc.AccessToken[key], `${key} is in the file`);
-        }
-        // The other process sees the late writer's entry; its own are still there.
-        const seen = await withCache(ours.cache, ours.plugin, (c) => JSON.parse(c.serialize()));
-        for (const key of [...committed, "at-late-1"]) assert.ok(seen.AccessToken[key], key);
-        // Once the stalled writer is done, nothing of the takeover is left in the folder.
-        assert.deepEqual(readdirSync(dir).sort(), ["cache.json"]);
-      } finally {
-        for (const signal of ["SIGCONT", "SIGKILL"] as const) {
-          try {
-            process.kill(writer.child.pid!, signal);
-          } catch {
-            // exited already
+    for (const [stopAt, what] of cases) {
+      it(`${runtime.name}, ${stopAt}: ${what}`, {
+        timeout: 60_000,
+      }, async () => {
+        const dir = join(folder.dir, `${runtime.name}-${stopAt}`);
+        mkdirSync(dir, { recursive: true });
+        const path = join(dir, "cache.json");
+        const stale = 600;
+        const writer = startFixture(runtime, "persistence_stall", [
+          path,
+          "late",
+          String(stale),
+          stopAt,
+        ]);
+        try {
+          const deadline = Date.now() + 30_000;
+          while (!(writer.lines.includes("STOPPING") && stopped(writer.child.pid!))) {
+            assert.ok(Date.now() < deadline, `the writer never stopped: ${writer.stderr}`);
+            assert.equal(writer.child.exitCode, null, `the writer exited: ${writer.stderr}`);
+            await sleep(5);
           }
+          await sleep(stale + 200);
+          // Another process takes the stale lock over and commits three entries.
+          const ours = simulatedProcess(path, { staleLockMs: stale, lockTimeoutMs: 20_000 });
+          const committed: string[] = [];
+          for (let i = 0; i < 3; i++) {
+            const [key, entry] = writerEntry("other", i);
+            await withCache(ours.cache, ours.plugin, (c) => {
+              const doc = JSON.parse(c.serialize());
+              doc.AccessToken[key] = entry;
+              c.deserialize(JSON.stringify(doc));
+            });
+            committed.push(key);
+          }
+          process.kill(writer.child.pid!, "SIGCONT");
+          const { code } = await writer.exited;
+          assert.equal(code, 0, `the writer failed: ${writer.stderr}`);
+          assert.ok(writer.lines.includes("DONE"), writer.lines.join("\n"));
+          const doc = JSON.parse(readFileSync(path, "utf8"));
+          for (const key of [...committed, "at-late-0", "at-late-1", "at-late-2"]) {
+            assert.ok(doc.AccessToken[key], `${key} is in the file`);
+          }
+          // The other process sees the late writer's entry; its own are still there.
+          const seen = await withCache(ours.cache, ours.plugin, (c) => JSON.parse(c.serialize()));
+          for (const key of [...committed, "at-late-2"]) assert.ok(seen.AccessToken[key], key);
+          // Once the stalled writer is done, nothing of the takeover is left in the folder.
+          assert.deepEqual(readdirSync(dir).sort(), ["cache.json"]);
+        } finally {
+          for (const signal of ["SIGCONT", "SIGKILL"] as const) {
+            try {
+              process.kill(writer.child.pid!, signal);
+            } catch {
+              // exited already
+            }
+          }
+          await writer.exited;
         }
-        await writer.exited;
-      }
-    });
+      });
+    }
   }
+});
+
+describe("writers in every runtime, stopped at random while they hold the lock", {
+  skip: (process.platform === "win32" && "POSIX signals")
+    || (runtimes.length === 0 && "no runtime binary found"),
+}, () => {
+  let folder: ReturnType<typeof tempFolder>;
+  before(() => (folder = tempFolder()));
+  after(() => folder.remove());
+
+  // Takeovers between the writers themselves (not by the test): records, guards, late
+  // renames and merges back interleave as they will; nothing any writer reported committed
+  // may be missing at the end, and once every writer is gone one more commit leaves nothing
+  // of the takeovers behind. A stress test, not a proof: before writeAtomic took its version
+  // from its own file it failed about one run in three (six runs: 1 to 6 failures); the
+  // deterministic `after` cases above are the regression test for that.
+  it("lose nothing, and leave no record or guard once they are gone", {
+    timeout: 120_000,
+  }, async () => {
+    const path = join(folder.dir, "cache.json");
+    const stale = 300;
+    const writers = Array.from({ length: 4 }, (_, i) => {
+      const runtime = runtimes[i % runtimes.length];
+      return startFixture(runtime, "persistence_writer", [path, `w${i}`, "40", "0"], {
+        ENTRA_AUTH_TEST_STALE_LOCK_MS: String(stale),
+      });
+    });
+    let done = false;
+    const exits = Promise.all(writers.map((w) => w.exited)).finally(() => (done = true));
+    let stops = 0;
+    try {
+      while (!done) {
+        // Stop the lock's owner, if it is one of the writers, past the stale limit.
+        const owner = lockOwner(path);
+        const writer = owner && writers.find((w) => w.child.pid === owner.pid);
+        if (writer && writer.child.exitCode === null) {
+          process.kill(writer.child.pid!, "SIGSTOP");
+          stops++;
+          await sleep(stale + 100 + Math.random() * 200);
+          process.kill(writer.child.pid!, "SIGCONT");
+        }
+        await sleep(20 + Math.random() * 60);
+      }
+    } finally {
+      for (const w of writers) {
+        try {
+          process.kill(w.child.pid!, "SIGCONT");
+        } catch {
+          // exited already
+        }
+      }
+    }
+    const results = await exits;
+    results.forEach((r, i) =>
+      assert.equal(r.code, 0, `${writers[i].runtime} writer ${i}: ${writers[i].stderr}`)
+    );
+    assert.ok(stops > 0, "at least one writer was stopped holding the lock");
+    const doc = JSON.parse(readFileSync(path, "utf8"));
+    for (const w of writers) {
+      assert.equal(w.lines.at(-1), "DONE");
+      for (const line of w.lines.filter((l) => l.startsWith("E "))) {
+        assert.ok(doc.AccessToken[line.slice(2)], `${line.slice(2)} (${w.runtime}) is kept`);
+      }
+    }
+    const last = simulatedProcess(path);
+    await withCache(last.cache, last.plugin, (c) => {
+      const d = JSON.parse(c.serialize());
+      const [key, entry] = writerEntry("last", 0);
+      d.AccessToken[key] = entry;
+      c.deserialize(JSON.stringify(d));
+    });
+    assert.deepEqual(readdirSync(folder.dir).filter((f) => !f.includes(".tmp-")), ["cache.json"]);
+  });
 });
