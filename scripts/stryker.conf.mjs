@@ -78,6 +78,7 @@ export const MODULES = {
       "tests/network/flows.test.ts",
       "tests/network/nonce_wiring.test.ts",
       "tests/network/id_token_checks.test.ts",
+      "tests/network/client_wiring.test.ts",
     ],
   },
   cache: {
