@@ -508,6 +508,10 @@ describe("the device code flow's wiring", () => {
     assert.ok(Math.abs(context.requestedAt - Date.now() / 1000) < 60);
     const dc = emulator.requests().find((r) => r.endpoint === "devicecode")!;
     assert.equal(dc.form.claims, MERGED);
+    // The metadata's endpoint (named by the tenant's id), not the default one.
+    const named = new URL((await metadataOf(emulator)).device_authorization_endpoint!);
+    assert.equal(dc.path, named.pathname);
+    assert.notEqual(named.href, `${AUTHORITY}/oauth2/v2.0/devicecode`);
     const token = emulator.requests().find((r) => r.endpoint === "token")!;
     assert.equal(token.form.claims, MERGED);
     assert.equal(token.form.client_info, "1");
@@ -559,6 +563,7 @@ describe("the device code flow's wiring", () => {
     );
     assert.equal(typeof response.access_token, "string");
     assert.equal(context.authorityType, "Generic");
+    assert.ok(!("claims" in context), "no claims requested, yet a claims key in the context");
     const dc = emulator.requests().find((r) => r.endpoint === "devicecode")!;
     assert.equal(dc.form.client_info, undefined);
     const token = emulator.requests().find((r) => r.endpoint === "token")!;
@@ -638,6 +643,7 @@ describe("the refresh token's wiring", () => {
       refresh(emulator, { refreshToken, claims: CLAIMS, clientCapabilities: ["CP1"] }),
     );
     assert.equal(context.claims, CLAIMS);
+    assert.ok(Math.abs(context.requestedAt - Date.now() / 1000) < 60);
     const token = emulator.requests().filter((r) => r.endpoint === "token").at(-1)!;
     assert.equal(token.form.grant_type, "refresh_token");
     assert.equal(token.form.claims, MERGED);
@@ -657,6 +663,36 @@ describe("the refresh token's wiring", () => {
     assert.equal(oidcToken.form.grant_type, "refresh_token");
     assert.equal(oidcToken.form.client_info, undefined);
     assert.equal(oidcToken.form.claims, undefined);
+  });
+
+  it("takes a multi-tenant authority's ID token, whose issuer names the user's tenant", {
+    timeout: 30_000,
+  }, async () => {
+    const emulator = makeNetworkEmulator();
+    const refreshToken = await aliceRefreshToken(emulator);
+    const authority = "https://login.microsoftonline.com/organizations";
+    const { idTokenClaims, context } = await within(
+      20_000,
+      refresh(emulator, { refreshToken, authority }),
+    );
+    // The metadata's issuer is Entra's template: only a generic provider's issuer is compared.
+    assert.match(
+      String(idTokenClaims?.iss),
+      /^https:\/\/login\.microsoftonline\.com\/[0-9a-f-]{36}\//,
+    );
+    assert.equal(context.authority, authority);
+  });
+
+  it("returns no ID token claims when the reply has no ID token", { timeout: 30_000 }, async () => {
+    const emulator = makeNetworkEmulator();
+    const refreshToken = await aliceRefreshToken(emulator);
+    const fetch = editTokenReply(emulator, (body) => {
+      delete body.id_token;
+      return body;
+    });
+    const result = await within(20_000, refresh(emulator, { refreshToken, fetch }));
+    assert.equal(typeof result.response.access_token, "string");
+    assert.ok(!("idTokenClaims" in result), "an idTokenClaims key without an ID token");
   });
 
   it("a refused family token (invalid_grant) says to fall back, with the server's reply", {
