@@ -9,7 +9,7 @@
  */
 
 import assert from "node:assert/strict";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -331,9 +331,10 @@ describe("the browser sign-in's wiring", () => {
     const emulator = makeNetworkEmulator();
     const bin = mkdtempSync(join(tmpdir(), "entra-auth-wiring-"));
     try {
-      // An xdg-open that "opens" the URL by doing nothing: the test plays the user who opens
-      // the URL from the notice by hand.
-      writeFileSync(join(bin, "xdg-open"), "#!/bin/sh\nexit 0\n");
+      // An xdg-open that notes the URL it was given and opens nothing: the test plays the
+      // user who opens the URL from the notice by hand.
+      const noted = join(bin, "opened");
+      writeFileSync(join(bin, "xdg-open"), `#!/bin/sh\nprintf '%s\\n' "$1" >> '${noted}'\n`);
       chmodSync(join(bin, "xdg-open"), 0o755);
       const browser = fetchBrowser(emulator);
       const env = {
@@ -360,6 +361,11 @@ describe("the browser sign-in's wiring", () => {
             assert.ok(line, `no notice on stderr: ${JSON.stringify(stderr)}`);
             const url = new URL(line.slice(prefix.length));
             assert.equal(url.searchParams.get("login_hint"), null);
+            // The system browser was given the whole URL, login_hint included.
+            const opened = new URL(readFileSync(noted, "utf8").trim().split("\n").at(-1)!);
+            assert.equal(opened.searchParams.get("login_hint"), ALICE);
+            opened.searchParams.delete("login_hint");
+            assert.equal(url.href, opened.href);
             url.searchParams.set("login_hint", ALICE);
             await browser(url.href);
             const { response } = await within(20_000, run);
@@ -380,6 +386,7 @@ describe("the browser sign-in's wiring", () => {
     await withEnv({ SSH_CONNECTION: "10.0.0.1 22 10.0.0.2 22" }, async () => {
       const { response } = await within(20_000, signIn(emulator));
       assert.equal(typeof response.access_token, "string");
+      clearAuthorityCache(); // the check comes before the authority's metadata is asked for
       const err = await failure(signIn(emulator, { fetch, openBrowser: undefined }), "no_browser");
       assert.match(err.message, /SSH/);
     });
@@ -799,6 +806,18 @@ describe("the refresh token's wiring", () => {
     emulator.addFault({ kind: "malformed_json", match: { endpoint: "token" } });
     const malformed = await failure(refresh(emulator, { familyId: "1" }), "invalid_response");
     assert.match(malformed.message, /\(refresh token redemption: the body is not JSON\)/);
+
+    // A malformed success (no access_token) is neither a server's refusal nor a family's.
+    const noToken = editTokenReply(emulator, (body) => {
+      delete body.access_token;
+      return body;
+    });
+    const refreshToken = await aliceRefreshToken(emulator);
+    const incomplete = await failure(
+      refresh(emulator, { fetch: noToken, refreshToken, familyId: "1" }),
+      "invalid_response",
+    );
+    assert.match(incomplete.message, /access_token/);
 
     fault("unauthorized_client");
     const own = await failure(refresh(emulator), "server_error");
