@@ -9,6 +9,7 @@
  */
 
 import assert from "node:assert/strict";
+import { getEventListeners } from "node:events";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -575,6 +576,19 @@ describe("the device code flow's wiring", () => {
     assert.equal(dc.form.client_info, undefined);
     const token = emulator.requests().find((r) => r.endpoint === "token")!;
     assert.equal(token.form.client_info, undefined);
+  });
+
+  it("leaves no listener on the app's signal once done", { timeout: 30_000 }, async () => {
+    // A long-lived signal shared by many sign-ins would otherwise collect one listener (and
+    // what it holds) per sign-in; Node warns of a leak after ten.
+    const emulator = makeNetworkEmulator();
+    const controller = new AbortController();
+    const { response } = await within(
+      20_000,
+      deviceCode(emulator, { signal: controller.signal }).run,
+    );
+    assert.equal(typeof response.access_token, "string");
+    assert.deepEqual(getEventListeners(controller.signal, "abort"), []);
   });
 
   it("a cancel ends the wait for a callback that never settles", async () => {
