@@ -11,7 +11,8 @@
 #
 # Modules (scripts/stryker.conf.mjs): pkce validate token_endpoint loopback device_code
 # loopback_rules authority_metadata client cache persistence_lock persistence_merge cache_store
-# persistence_files persistence_keys persistence cache_rest broker completion.
+# persistence_files persistence_keys persistence_takeover persistence cache_rest broker
+# completion.
 # Each run mutates the module's files in a sandbox (.tmp/stryker) and runs the narrowest Deno
 # test files that guard them against every mutant. Reports: .tmp/mutation/<module>.html and
 # .json. A run that exceeds its time budget (MUTATION_BUDGET_MIN, default 30) is stopped and
@@ -25,7 +26,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ALL=(pkce validate token_endpoint loopback device_code loopback_rules authority_metadata client cache persistence_lock persistence_merge cache_store persistence_files persistence_keys persistence cache_rest broker completion)
+ALL=(pkce validate token_endpoint loopback device_code loopback_rules authority_metadata client cache persistence_lock persistence_merge cache_store persistence_files persistence_keys persistence_takeover persistence cache_rest broker completion)
 modules=("$@")
 [ ${#modules[@]} -eq 0 ] && modules=("${ALL[@]}")
 budget_min="${MUTATION_BUDGET_MIN:-30}"

@@ -152,6 +152,17 @@ export const MODULES = {
       "tests/persistence/trust_paths.test.ts",
     ],
   },
+  // What keeps a late rename after a lock takeover from losing a commit: the takeover
+  // records, the guard, when they go. takeover.test.ts (writers in Deno and Bun stopped with
+  // SIGSTOP; about 16 s a run) in a second pass on the fast file's survivors:
+  // MUTATION_TESTS=tests/persistence/takeover_records.test.ts MUTATION_LABEL=fast …
+  persistence_takeover: {
+    mutate: ["src/persistence/takeover.ts"],
+    tests: [
+      "tests/persistence/takeover_records.test.ts",
+      "tests/persistence/takeover.test.ts",
+    ],
+  },
   // keyring.test.ts runs only inside scripts/with-broker.sh (it is skipped otherwise):
   // MUTATION_WRAP="$PWD/scripts/with-broker.sh -- " bash scripts/mutation.sh persistence_keys
   persistence_keys: {

@@ -123,6 +123,39 @@ describe("takeover records", () => {
       assert.equal(readFileSync(lockPath, "utf8"), stale);
       assert.deepEqual(readdirSync(dir), ["cache.json.lock"], "no .break left");
     });
+
+    it("is called for a stale lock of another host (whether it runs cannot be known)", async () => {
+      const { lockPath } = fresh();
+      const other = JSON.stringify({
+        pid: await deadPid(), // a pid that runs nowhere here: on the other host, it may
+        hostname: `not-${hostname()}`,
+        createdAt: Date.now() - 60_000,
+        nonce: "4-4",
+      });
+      writeFileSync(lockPath, other, { mode: 0o600 });
+      const seen: string[] = [];
+      const lock = await FileLock.acquire(lockPath, {
+        staleAfterMs: 1_000,
+        timeoutMs: 5_000,
+        onTakeover: (owner) => Promise.resolve(void seen.push(owner.nonce)),
+      });
+      assert.deepEqual(seen, ["4-4"]);
+      await lock.release();
+    });
+
+    it("is not called for a stale lock with no owner in it (never a lock acquire() returned)", async () => {
+      const { lockPath } = fresh();
+      writeFileSync(lockPath, "", { mode: 0o600 });
+      const old = (Date.now() - 60_000) / 1000;
+      utimesSync(lockPath, old, old);
+      let calls = 0;
+      const lock = await FileLock.acquire(lockPath, {
+        timeoutMs: 5_000,
+        onTakeover: () => Promise.resolve(void calls++),
+      });
+      assert.equal(calls, 0);
+      await lock.release();
+    });
   });
 
   describe("records and guard on disk", () => {
@@ -192,6 +225,62 @@ describe("takeover records", () => {
       assert.equal(await settleRecords(path, state, new Set(["live"])), 0);
       assert.deepEqual(await takeoverState(path, lockPath), { records: [], guard: false });
     });
+
+    it("a folder that does not exist has no records and no guard", async () => {
+      const { dir } = fresh();
+      const path = join(dir, "missing", "cache.json");
+      assert.deepEqual(await takeoverState(path, `${path}.lock`), { records: [], guard: false });
+    });
+
+    it("a record's name keeps only letters, digits and '-' of the nonce: it stays in the folder", async () => {
+      const { dir, path, lockPath } = fresh();
+      await recordTakeover(path, lockPath, "../x/y z.1-2", "text");
+      assert.deepEqual(readdirSync(dir), ["cache.json.lock.overtaken-___x_y_z_1-2"]);
+    });
+
+    it("replacedSinceGuard: never without a record, nor with a guard the state does not list", async () => {
+      const { path, lockPath } = fresh();
+      writeFileSync(path, "{}");
+      writeFileSync(guardPath(path), "{}"); // another inode
+      assert.equal(await replacedSinceGuard(path, await takeoverState(path, lockPath)), false);
+      const record = { file: `${lockPath}.overtaken-r`, nonce: "r" };
+      assert.equal(await replacedSinceGuard(path, { records: [record], guard: true }), true);
+      assert.equal(await replacedSinceGuard(path, { records: [record], guard: false }), false);
+    });
+
+    it("settleRecords keeps a record of another host and a live writer's of less than a day", async () => {
+      const { path, lockPath } = fresh();
+      const elsewhere = JSON.stringify({
+        pid: await deadPid(),
+        hostname: `not-${hostname()}`,
+        createdAt: Date.now(),
+        nonce: "far",
+      });
+      await recordTakeover(path, lockPath, "far", elsewhere);
+      await recordTakeover(path, lockPath, "day", lockText(process.pid, "day"));
+      const hours23 = (Date.now() - 23 * 60 * 60 * 1000) / 1000;
+      utimesSync(`${lockPath}.overtaken-day`, hours23, hours23);
+      writeFileSync(guardPath(path), "{}");
+      const state = await takeoverState(path, lockPath);
+      assert.equal(await settleRecords(path, state, new Set()), 2);
+      assert.equal((await takeoverState(path, lockPath)).records.length, 2);
+      assert.equal(existsSync(guardPath(path)), true);
+    });
+
+    it("settleRecords: a record removed meanwhile is done; one that cannot be removed throws", async () => {
+      const { path, lockPath } = fresh();
+      const gone = { file: `${lockPath}.overtaken-gone`, nonce: "gone" };
+      assert.equal(await settleRecords(path, { records: [gone], guard: true }, new Set()), 0);
+      const stuck = `${lockPath}.overtaken-stuck`;
+      // unlink() refuses a folder (EISDIR or EPERM; Deno's removes an empty one: not empty)
+      mkdirSync(stuck);
+      writeFileSync(join(stuck, "x"), "");
+      const state = await takeoverState(path, lockPath);
+      await assert.rejects(settleRecords(path, state, new Set()), (err: { code?: string; }) => {
+        assert.notEqual(err.code, "ENOENT");
+        return true;
+      });
+    });
   });
 
   describe("unionCache", () => {
@@ -229,6 +318,16 @@ describe("takeover records", () => {
       assert.equal(doc.AppMetadata, "kept");
       assert.deepEqual(doc.Other, [1]);
       assert.equal(revisionOf(doc), 7);
+    });
+
+    it("the sync section's other fields are the kept one's, or the late one's when it has none", () => {
+      const late = { EntraAuthSync: { revision: 2, from: "late" } };
+      assert.deepEqual(
+        unionCache({ EntraAuthSync: { revision: 3, from: "kept" } }, late).EntraAuthSync,
+        { revision: 3, from: "kept" },
+      );
+      assert.deepEqual(unionCache({}, late).EntraAuthSync, { revision: 2, from: "late" });
+      assert.deepEqual(unionCache({}, {}).EntraAuthSync, { revision: 0 });
     });
   });
 
