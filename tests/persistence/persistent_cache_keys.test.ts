@@ -154,6 +154,36 @@ describe("persistent cache: keys, clear, and what a write leaves", () => {
     assert.equal(existsSync(path), false);
   });
 
+  /**
+   * Runs `between` once `p`'s save has chosen its key and asks for the lock (held by the test
+   * meanwhile), then lets the save go on. No sleep: a slow machine must not let the save choose
+   * its key after `between` (the race would then not be tested at all).
+   */
+  async function raceKeyChoice(
+    path: string,
+    save: () => Promise<unknown>,
+    between: () => void,
+  ): Promise<void> {
+    const { FileLock } = await import("../../src/persistence/lock.ts");
+    const held = await FileLock.acquire(`${path}.lock`);
+    const acquire = FileLock.acquire;
+    let asked!: () => void;
+    const lockAsked = new Promise<void>((r) => (asked = r));
+    FileLock.acquire = function(this: typeof FileLock, ...args: Parameters<typeof acquire>) {
+      asked();
+      return acquire.apply(this, args);
+    };
+    try {
+      const saving = save(); // chooses its key, then waits for the lock
+      await lockAsked;
+      between();
+      await held.release();
+      await saving;
+    } finally {
+      FileLock.acquire = acquire;
+    }
+  }
+
   it("a clear() by another process between this one's key choice and its lock: a new key", async () => {
     // This process picked the file's key (before the lock, as every write does); another
     // process then cleared the cache (file and key gone); this write must not bring the file
@@ -164,19 +194,112 @@ describe("persistent cache: keys, clear, and what a write leaves", () => {
     const p = simulatedProcess(path, options);
     await p.save(1);
     const removed = fileKeyId(path);
-    const { FileLock } = await import("../../src/persistence/lock.ts");
-    const held = await FileLock.acquire(`${path}.lock`);
-    const saving = p.save(2); // chooses its key, then waits for the lock
-    await new Promise((r) => setTimeout(r, 100));
-    // What another process's clear() does under the lock: the file and its key go.
-    rmSync(path);
-    store.secrets.delete(keyAccount("race", removed));
-    await held.release();
-    await saving;
+    await raceKeyChoice(path, () => p.save(2), () => {
+      // What another process's clear() does under the lock: the file and its key go.
+      rmSync(path);
+      store.secrets.delete(keyAccount("race", removed));
+    });
     const next = fileKeyId(path);
     assert.ok(next && next !== removed, "sealed with a new key");
     const reader = simulatedProcess(path, { ...options, onCorrupt: "throw" });
     // (user1 was signed out by the clear; the new sign-in is kept, readable by all)
+    assert.deepEqual(await names(reader), ["user2@contoso.com"]);
+  });
+
+  it("the same race in a process that never made a key of its own (it read the file's)", async () => {
+    const store = new MemorySecretStore();
+    const path = newPath();
+    const options = { encryption: "keyring" as const, secretStore: store, name: "race2" };
+    await simulatedProcess(path, options).save(1);
+    const removed = fileKeyId(path);
+    const p = simulatedProcess(path, options);
+    assert.deepEqual(await names(p), ["user1@contoso.com"]);
+    await raceKeyChoice(path, () => p.save(2), () => {
+      rmSync(path);
+      store.secrets.delete(keyAccount("race2", removed));
+    });
+    const next = fileKeyId(path);
+    assert.ok(next && next !== removed, "sealed with a new key");
+    const reader = simulatedProcess(path, { ...options, onCorrupt: "throw" });
+    assert.deepEqual(await names(reader), ["user2@contoso.com"]);
+  });
+
+  it("the same race after this process lost a first race: its unwritten key is not the one", async () => {
+    // B makes a key; while it stores it, A writes the file with its own key; B retries with
+    // A's key (its own still unwritten); a clear() then removes the file and A's key before
+    // B's lock. B must not seal the file with A's removed key.
+    const shared = new Map<string, string>();
+    const path = newPath();
+    const options = { encryption: "keyring" as const, name: "race3" };
+    const a = simulatedProcess(path, { ...options, secretStore: new HookedStore(shared) });
+    const b = simulatedProcess(path, {
+      ...options,
+      secretStore: new HookedStore(shared, async () => {
+        await a.save(1);
+      }),
+    });
+    const { FileLock } = await import("../../src/persistence/lock.ts");
+    const acquire = FileLock.acquire;
+    let calls = 0;
+    let removed: string | undefined;
+    FileLock.acquire = function(this: typeof FileLock, ...args: Parameters<typeof acquire>) {
+      // 1: A's save (in B's store hook); 2: B's first try (A's file: key retry); 3: B again.
+      if (++calls === 3) {
+        removed = fileKeyId(path);
+        rmSync(path);
+        shared.delete(keyAccount("race3", removed!));
+      }
+      return acquire.apply(this, args);
+    };
+    try {
+      await b.save(2);
+    } finally {
+      FileLock.acquire = acquire;
+    }
+    assert.ok(removed && calls >= 3, `the clear happened before B's second lock (${calls})`);
+    const next = fileKeyId(path);
+    assert.ok(next && next !== removed, "sealed with a key the keyring holds");
+    assert.ok(shared.has(keyAccount("race3", next)));
+    const reader = simulatedProcess(path, {
+      ...options,
+      secretStore: new HookedStore(shared),
+      onCorrupt: "throw",
+    });
+    assert.deepEqual(await names(reader), ["user2@contoso.com"]);
+  });
+
+  it("the first write of a new cache asks the keyring for no key (it stores the one it makes)", async () => {
+    // A keyring look-up may prompt the user (macOS) or cost a D-Bus round trip: a key this
+    // process made and has not written with yet cannot have been removed, so it is not checked.
+    const looked: string[] = [];
+    const store = new (class extends MemorySecretStore {
+      override lookup(account: string) {
+        looked.push(account);
+        return super.lookup(account);
+      }
+    })();
+    const path = newPath();
+    const p = simulatedProcess(path, { encryption: "keyring", secretStore: store, name: "first" });
+    await p.save(1);
+    assert.ok(isEncrypted(new Uint8Array(readFileSync(path))));
+    assert.deepEqual(looked, []);
+    assert.equal(keyIds(store, "first").length, 1);
+  });
+
+  it("an encrypted file removed by hand (its key kept) is written again, with that key", async () => {
+    const store = new MemorySecretStore();
+    const path = newPath();
+    const options = { encryption: "keyring" as const, secretStore: store, name: "byhand" };
+    const p = simulatedProcess(path, options);
+    await p.save(1);
+    const kept = fileKeyId(path);
+    rmSync(path); // not a clear(): the key stays in the keyring
+    await p.save(2);
+    assert.equal(fileKeyId(path), kept);
+    assert.deepEqual(keyIds(store, "byhand"), [kept]);
+    // (a removed file reads as a sign-out of what it held: user1 is gone; the new sign-in is
+    // kept, readable by all)
+    const reader = simulatedProcess(path, { ...options, onCorrupt: "throw" });
     assert.deepEqual(await names(reader), ["user2@contoso.com"]);
   });
 
