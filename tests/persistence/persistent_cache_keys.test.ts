@@ -24,6 +24,7 @@ import { isEncrypted, keyIdOf, newKeyId, open, seal } from "../../src/persistenc
 import { PersistentCacheError } from "../../src/persistence/errors.ts";
 import { keyAccount } from "../../src/persistence/key_source.ts";
 import { canonicalCachePath } from "../../src/persistence/location.ts";
+import { FileLock } from "../../src/persistence/lock.ts";
 import {
   createPersistentCache,
   type PersistentCacheOptions,
@@ -155,30 +156,19 @@ describe("persistent cache: keys, clear, and what a write leaves", () => {
   });
 
   /**
-   * Runs `between` once `p`'s save has chosen its key and asks for the lock (held by the test
-   * meanwhile), then lets the save go on. No sleep: a slow machine must not let the save choose
-   * its key after `between` (the race would then not be tested at all).
+   * Runs `body` with `hook` called as each `FileLock.acquire` starts (1, 2, …): a save has
+   * chosen its key by then, and takes the lock next. No sleep: a slow machine must not let the
+   * save choose its key after the hook (the race would then not be tested at all).
    */
-  async function raceKeyChoice(
-    path: string,
-    save: () => Promise<unknown>,
-    between: () => void,
-  ): Promise<void> {
-    const { FileLock } = await import("../../src/persistence/lock.ts");
-    const held = await FileLock.acquire(`${path}.lock`);
+  async function onLockAsked<T>(hook: (call: number) => void, body: () => Promise<T>): Promise<T> {
     const acquire = FileLock.acquire;
-    let asked!: () => void;
-    const lockAsked = new Promise<void>((r) => (asked = r));
+    let calls = 0;
     FileLock.acquire = function(this: typeof FileLock, ...args: Parameters<typeof acquire>) {
-      asked();
+      hook(++calls);
       return acquire.apply(this, args);
     };
     try {
-      const saving = save(); // chooses its key, then waits for the lock
-      await lockAsked;
-      between();
-      await held.release();
-      await saving;
+      return await body();
     } finally {
       FileLock.acquire = acquire;
     }
@@ -194,11 +184,12 @@ describe("persistent cache: keys, clear, and what a write leaves", () => {
     const p = simulatedProcess(path, options);
     await p.save(1);
     const removed = fileKeyId(path);
-    await raceKeyChoice(path, () => p.save(2), () => {
+    await onLockAsked((call) => {
+      if (call !== 1) return;
       // What another process's clear() does under the lock: the file and its key go.
       rmSync(path);
       store.secrets.delete(keyAccount("race", removed));
-    });
+    }, () => p.save(2));
     const next = fileKeyId(path);
     assert.ok(next && next !== removed, "sealed with a new key");
     const reader = simulatedProcess(path, { ...options, onCorrupt: "throw" });
@@ -214,10 +205,11 @@ describe("persistent cache: keys, clear, and what a write leaves", () => {
     const removed = fileKeyId(path);
     const p = simulatedProcess(path, options);
     assert.deepEqual(await names(p), ["user1@contoso.com"]);
-    await raceKeyChoice(path, () => p.save(2), () => {
+    await onLockAsked((call) => {
+      if (call !== 1) return;
       rmSync(path);
       store.secrets.delete(keyAccount("race2", removed));
-    });
+    }, () => p.save(2));
     const next = fileKeyId(path);
     assert.ok(next && next !== removed, "sealed with a new key");
     const reader = simulatedProcess(path, { ...options, onCorrupt: "throw" });
@@ -238,24 +230,16 @@ describe("persistent cache: keys, clear, and what a write leaves", () => {
         await a.save(1);
       }),
     });
-    const { FileLock } = await import("../../src/persistence/lock.ts");
-    const acquire = FileLock.acquire;
     let calls = 0;
     let removed: string | undefined;
-    FileLock.acquire = function(this: typeof FileLock, ...args: Parameters<typeof acquire>) {
+    await onLockAsked((call) => {
       // 1: A's save (in B's store hook); 2: B's first try (A's file: key retry); 3: B again.
-      if (++calls === 3) {
-        removed = fileKeyId(path);
-        rmSync(path);
-        shared.delete(keyAccount("race3", removed!));
-      }
-      return acquire.apply(this, args);
-    };
-    try {
-      await b.save(2);
-    } finally {
-      FileLock.acquire = acquire;
-    }
+      calls = call;
+      if (call !== 3) return;
+      removed = fileKeyId(path);
+      rmSync(path);
+      shared.delete(keyAccount("race3", removed!));
+    }, () => b.save(2));
     assert.ok(removed && calls >= 3, `the clear happened before B's second lock (${calls})`);
     const next = fileKeyId(path);
     assert.ok(next && next !== removed, "sealed with a key the keyring holds");
